@@ -1,0 +1,25 @@
+/**
+ * @fileoverview What the verifier hands to the engines: the instructions plus the facts the engines
+ * may rely on. Produced by the verifier (structural pass now, data-flow pass later), consumed by
+ * src/interpreter.ts and jit/compile.ts; neither engine re-checks what is recorded here as proven.
+ */
+import type { Insn } from '../isa/instruction.js';
+
+/** Program types; each decides the context, the allowed helpers and the memory rules. */
+export type ProgramType = 'raw' | 'xdp' | 'tc' | 'socket_filter';
+
+/** A program that passed verification. */
+export interface VerifiedProgram {
+  readonly type: ProgramType;
+  /** one element per 8-byte slot (lddw takes two) */
+  readonly insns: readonly Insn[];
+  /** first pc of every function: 0 (the entry) first, then each local-call target in ascending order */
+  readonly functions: readonly number[];
+  /**
+   * per pc, 1 when the memory access there could not be proven in bounds and must be checked at run
+   * time (ExecEnv.isAccessible); 0 for every other pc
+   */
+  readonly checkedAccess: Uint8Array;
+  /** helper ids called with `call imm` anywhere in the program, ascending */
+  readonly helperIds: readonly number[];
+}

@@ -11,6 +11,9 @@
 import { MAX_CALL_DEPTH, STACK_SIZE } from '../src/isa/registers.js';
 import { AddressSpace } from './memory.js';
 
+/** Unallocated bytes between the stack and whatever is allocated after it. */
+export const REGION_GAP = 256;
+
 /** A helper as users write it: five bigint arguments (unsigned 64-bit), a bigint or number result. */
 export type HelperFn = (r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint) => bigint | number;
 
@@ -36,6 +39,9 @@ export class ExecEnv {
     this.space = options.space ?? new AddressSpace();
     const base = this.space.alloc(STACK_SIZE * MAX_CALL_DEPTH, 16);
     this.stack = { start: base, end: base + STACK_SIZE * MAX_CALL_DEPTH };
+    // A gap that belongs to no region, so an access just past the stack top never lands in the
+    // next region (the input memory or a context allocated after it).
+    this.space.alloc(REGION_GAP);
     this.helpers = options.helpers ?? new Map();
   }
 
@@ -61,6 +67,7 @@ export class ExecEnv {
     }
     if (data.length > this.inputCapacity) {
       this.inputCapacity = Math.max(data.length, 2 * this.inputCapacity, 4096);
+      this.space.alloc(REGION_GAP);
       this.inputBase = this.space.alloc(this.inputCapacity, 16);
     }
     this.space.u8.set(data, this.inputBase);

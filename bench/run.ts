@@ -105,7 +105,7 @@ async function main(): Promise<void> {
     for (const [engine, prog] of engines) {
       const got = prog.run(packet).r0;
       if (got !== expected) throw new Error(`${name}: ${engine} returned ${got}, interpreter ${expected}`);
-      row[engine] = timeNs(() => prog.run(packet));
+      row[engine] = timeNs(() => prog.run(packet, { data: false }));
     }
     const nativeRow = native?.[name as ProgramName];
     if (nativeRow !== undefined) {
@@ -117,7 +117,7 @@ async function main(): Promise<void> {
   }
 
   const empty = await load(encode([makeInsn(0xb7, 0, 0, 0, 0), makeInsn(0x95)]), { type: 'raw', engine: 'jit', blinding: false });
-  const callNs = timeNs(() => empty.run());
+  const callNs = timeNs(() => empty.run(undefined, { data: false }));
   const compile: Record<string, number> = {};
   for (const count of [100, 1000, 4096]) {
     const code = syntheticProgram(count);

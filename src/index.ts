@@ -35,7 +35,7 @@ export {
   type RuntimeErrorKind,
 } from './errors.js';
 export { type Insn, makeInsn, makeLddw } from './isa/instruction.js';
-export { Program, type CompiledProgram, type Engine, type JitOptions, type RunResult } from './program.js';
+export { Program, type CompiledProgram, type Engine, type JitOptions, type RunOptions, type RunResult } from './program.js';
 export type { ProgramType, VerifiedProgram } from './verifier/program.js';
 export type { HelperFn } from '../runtime/env.js';
 

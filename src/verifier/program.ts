@@ -22,4 +22,13 @@ export interface VerifiedProgram {
   readonly checkedAccess: Uint8Array;
   /** helper ids called with `call imm` anywhere in the program, ascending */
   readonly helperIds: readonly number[];
+  /**
+   * set when the verifier could not prove that every loop terminates (the raw type's run-time-check
+   * fallback): the engines then count taken back-edges and stop the run with RuntimeError kind
+   * 'budget' once the count exceeds this many; absent or 0 = termination proven, no counting
+   */
+  readonly loopBudget?: number;
 }
+
+/** Default back-edge budget for programs whose termination was not proven (raw type only). */
+export const DEFAULT_LOOP_BUDGET = 100_000_000;

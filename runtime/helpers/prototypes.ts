@@ -5,6 +5,7 @@
  * the other runtime/helpers files. Adding a helper is one row.
  */
 import type { ProgramType } from '../../src/verifier/program.js';
+import { MapType } from '../maps/common.js';
 
 /** Argument kind (kernel enum bpf_arg_type). */
 export type ArgKind =
@@ -42,28 +43,8 @@ export interface HelperProto {
   readonly releases?: boolean;
 }
 
-/** UAPI enum bpf_map_type values the prototypes refer to. */
-export const MapType = {
-  HASH: 1,
-  ARRAY: 2,
-  PROG_ARRAY: 3,
-  PERF_EVENT_ARRAY: 4,
-  PERCPU_HASH: 5,
-  PERCPU_ARRAY: 6,
-  LRU_HASH: 9,
-  LRU_PERCPU_HASH: 10,
-  LPM_TRIE: 11,
-  ARRAY_OF_MAPS: 12,
-  HASH_OF_MAPS: 13,
-  DEVMAP: 14,
-  CPUMAP: 16,
-  XSKMAP: 17,
-  QUEUE: 22,
-  STACK: 23,
-  DEVMAP_HASH: 25,
-  RINGBUF: 27,
-  BLOOM_FILTER: 30,
-} as const;
+/** UAPI enum bpf_map_type values the prototypes refer to (one table, shared with runtime/maps). */
+export { MapType } from '../maps/common.js';
 
 const ALL: readonly ProgramType[] = ['raw', 'xdp', 'tc', 'socket_filter'];
 const NET: readonly ProgramType[] = ['xdp', 'tc', 'socket_filter'];

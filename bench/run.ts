@@ -58,7 +58,8 @@ function runNative(buffer: Uint8Array): Record<string, NativeResult> | null {
 
 /** A straight-line-with-branches program of `count` slots for compile-latency measurement. */
 function syntheticProgram(count: number): Uint8Array {
-  const insns: Insn[] = [makeInsn(0xb7, 0, 0, 0, 1)];
+  // r0..r5 = 1, so that no path reads an uninitialised register
+  const insns: Insn[] = [0, 1, 2, 3, 4, 5].map((reg) => makeInsn(0xb7, reg, 0, 0, 1));
   let i = 0;
   while (insns.length < count - 3) {
     const reg = 1 + (i % 5);

@@ -47,6 +47,8 @@ export const TrapKind = {
   WRITE: 1,
   ATOMIC: 2,
   CALL_DEPTH: 3,
+  /** the loop budget is exhausted; `base` carries the budget (VerifiedProgram.loopBudget) */
+  BUDGET: 4,
 } as const;
 export type TrapKind = (typeof TrapKind)[keyof typeof TrapKind];
 
@@ -84,6 +86,8 @@ export function trapError(pc: number, kind: number, size: number, base: bigint, 
     }
     case TrapKind.CALL_DEPTH:
       return new RuntimeError(`call depth exceeds ${MAX_CALL_DEPTH} frames at pc ${pc}`, pc, 'call-depth');
+    case TrapKind.BUDGET:
+      return new RuntimeError(`loop budget of ${base} iterations exhausted at pc ${pc}`, pc, 'budget');
     default:
       return new RuntimeError(`unknown trap ${kind} at pc ${pc}`, pc, 'helper');
   }
@@ -116,6 +120,9 @@ function callHelper(env: ExecEnv, id: number, pc: number, args: readonly bigint[
   } catch (error) {
     throw new RuntimeError(`helper ${id} failed at pc ${pc}: ${describe(error)}`, pc, 'helper', { cause: error });
   }
+  // a tail call asked to end this program: unwind to the run wrapper, which returns 0 (the caller
+  // then runs the tail-call target; see ExecEnv.stopRequested)
+  if (env.stopRequested) throw ABORT_ZERO;
   return helperResult(result, id, pc);
 }
 

@@ -11,7 +11,7 @@ import { lddwValue, type Insn } from '../src/isa/instruction.js';
 import { Opcode } from '../src/isa/opcodes.js';
 import { FP, STACK_SIZE } from '../src/isa/registers.js';
 import { opcodeInfo } from '../src/isa/table.js';
-import type { VerifiedProgram } from '../src/verifier/program.js';
+import { loopBudgetOf, type VerifiedProgram } from '../src/verifier/program.js';
 import { planBlinding, type BlindingPlan } from '../runtime/blinding.js';
 import type { ExecEnv } from '../runtime/env.js';
 import {
@@ -32,7 +32,7 @@ import {
 import { findBlocks, type FunctionBlocks, type ProgramBlocks, slotCount } from './blocks.js';
 import { lowerAlu } from './lower-alu.js';
 import { lowerCall } from './lower-call.js';
-import { lowerCondition, mayGotoCondition, mayGotoSpend } from './lower-jump.js';
+import { backEdgeSpend, loadLoopLeft, lowerCondition, mayGotoCondition, mayGotoSpend, storeLoopLeft } from './lower-jump.js';
 import { lowerMemory } from './lower-mem.js';
 import {
   type Binaryen,
@@ -125,18 +125,20 @@ export async function compileProgram(program: VerifiedProgram, env: ExecEnv, opt
 function buildModule(b: Binaryen, program: VerifiedProgram, env: ExecEnv, plan: BlindingPlan | undefined, optimize: number, chunkThreshold: number): Uint8Array<ArrayBuffer> {
   if (!Number.isInteger(optimize) || optimize < 0 || optimize > 3) throw new JitError(`optimize level ${optimize} is not 0..3`, -1);
   const blocks = findBlocks(program);
+  const loopBudget = loopBudgetOf(program);
   const mod = new b.Module();
   try {
     mod.setFeatures(b.Features.MVP | b.Features.SignExt | b.Features.MutableGlobals);
     declareImports(b, mod, plan);
     mod.addGlobal(Globals.BUDGET, b.i32, true, mod.i32.const(0));
+    if (loopBudget > 0) mod.addGlobal(Globals.LOOP_BUDGET, b.i64, true, mod.i64.const(0n));
     mod.addGlobal(Globals.INPUT_START, b.i64, true, mod.i64.const(0n));
     mod.addGlobal(Globals.INPUT_LENGTH, b.i64, true, mod.i64.const(0n));
     for (const r of [1, 2, 3, 4, 5]) mod.addGlobal(returnGlobal(r), b.i64, true, mod.i64.const(0n));
     const lowering = new ProgramLowering(b, mod, program, env, plan, blocks, chunkThreshold);
     for (const fn of blocks.functions) lowering.lowerFunction(fn);
     lowering.finish();
-    addRunFunction(b, mod);
+    addRunFunction(b, mod, loopBudget);
     if (!mod.validate()) throw new JitError('generated module failed validation', -1);
     if (optimize > 0) {
       b.setOptimizeLevel(optimize);
@@ -171,7 +173,7 @@ function declareImports(b: Binaryen, mod: WasmModule, plan: BlindingPlan | undef
 }
 
 /** The exported entry: sets the per-run globals and calls the entry function at depth 0. */
-function addRunFunction(b: Binaryen, mod: WasmModule): void {
+function addRunFunction(b: Binaryen, mod: WasmModule, loopBudget: number): void {
   const reg = (i: number): ExpressionRef => mod.local.get(i, b.i64);
   // the input bounds arrive as i32 (addresses are below 2^32) to spare two BigInt conversions per run
   const bound = (i: number): ExpressionRef => mod.i64.extend_u(mod.local.get(i, b.i32));
@@ -179,10 +181,25 @@ function addRunFunction(b: Binaryen, mod: WasmModule): void {
     mod.global.set(Globals.INPUT_START, bound(2)),
     mod.global.set(Globals.INPUT_LENGTH, mod.i64.sub(bound(3), bound(2))),
     mod.global.set(Globals.BUDGET, mod.i32.const(MAY_GOTO_BUDGET)),
+    ...(loopBudget > 0 ? [mod.global.set(Globals.LOOP_BUDGET, mod.i64.const(BigInt(loopBudget)))] : []),
     mod.return(mod.call(functionName(0), [reg(0), reg(1), ...[0, 0, 0].map(() => mod.i64.const(0n)), mod.i32.const(0), ...[0, 6, 7, 8, 9].map(() => mod.i64.const(0n))], b.i64)),
   ]);
   mod.addFunction(RUN_EXPORT, b.createType([b.i64, b.i64, b.i32, b.i32]), b.i64, [], body);
   mod.addFunctionExport(RUN_EXPORT, RUN_EXPORT);
+}
+
+/** Whether a jump in slots [start, end) goes backward (to its own or an earlier pc). */
+function hasBackwardJump(insns: readonly Insn[], start: number, end: number): boolean {
+  for (let pc = start; pc < end; ) {
+    const insn = insns[pc];
+    if (insn === undefined) return false;
+    const kind = opcodeInfo(insn.op)?.kind;
+    const offset = kind === 'ja' ? (insn.op === Opcode.JA32 ? insn.imm : insn.off) : kind === 'jcond' || kind === 'may_goto' ? insn.off : 0;
+    // the target pc + 1 + offset is at or before pc
+    if (offset < 0) return true;
+    pc += slotCount(insn);
+  }
+  return false;
 }
 
 /** wasm name of eBPF function `index`. */
@@ -222,13 +239,17 @@ class ProgramLowering {
   }
 
   /** A LowerContext for instructions of a function whose locals `fb` owns. */
-  private context(fb: FunctionBuilder, depth: () => ExpressionRef): LowerContext {
+  private context(fb: FunctionBuilder, depth: () => ExpressionRef, start: number, end: number): LowerContext {
     const { b, mod, plan, program } = this;
+    // only code with a backward jump counts; the rest leaves the LOOP_BUDGET global alone
+    const counts = loopBudgetOf(program) > 0 && hasBackwardJump(program.insns, start, end);
     const keyIndex = (pc: number): number => (plan === undefined ? -1 : (plan.keyIndex[pc] ?? -1));
     return {
       fb,
+      ...(counts ? { loopLeft: fb.addLocal(b.i64) } : {}),
       stackStart: this.env.stack.start,
       stackEnd: this.env.stack.end,
+      checkedAccess: program.checkedAccess,
       depth,
       immI64: (pc) => {
         const k = keyIndex(pc);
@@ -315,13 +336,13 @@ class ProgramLowering {
     const params = functionParams(b);
     const fb = new FunctionBuilder(b, mod, params, REG_PARAMS);
     const depth = (): ExpressionRef => mod.local.get(DEPTH_PARAM, b.i32);
-    const ctx = this.context(fb, depth);
+    const ctx = this.context(fb, depth, fn.start, fn.end);
     const relooper = new b.Relooper(mod);
     const refs: RelooperBlock[] = [];
     const terms: Terminator[] = [];
     for (const block of fn.blocks) {
       const { stmts, term } = this.lowerBlock(ctx, block.start, block.end);
-      this.finishBlock(ctx, stmts, term, block.end, fn, () => [...saveReturnRegisters(fb), mod.return(fb.reg(0))]);
+      this.finishBlock(ctx, stmts, term, block.end, fn, () => [...saveReturnRegisters(fb), ...storeLoopLeft(ctx), mod.return(fb.reg(0))]);
       refs.push(relooper.addBlock(mod.block(null, stmts)));
       terms.push(term);
     }
@@ -334,7 +355,7 @@ class ProgramLowering {
     const entry = refs[0];
     if (entry === undefined) throw new JitError(`function at pc ${fn.start} has no instructions`, fn.start);
     const body = relooper.renderAndDispose(entry, fb.label);
-    const prologue = [fb.setReg(FP, framePointer(fb, this.env, depth())), ...fb.loadKeys(keyImportName)];
+    const prologue = [fb.setReg(FP, framePointer(fb, this.env, depth())), ...fb.loadKeys(keyImportName), ...loadLoopLeft(ctx)];
     mod.addFunction(functionName(fn.index), b.createType(params), b.i64, fb.varTypes, mod.block(null, [...prologue, body, mod.unreachable()]));
   }
 
@@ -361,6 +382,15 @@ class ProgramLowering {
     }
   }
 
+  /**
+   * Code on the taken edge from the block ending at `end` (its last slot is the jump) to `target`: the
+   * loop budget's counting when the program has one and the jump goes backward, else none (0).
+   */
+  private backEdgeCode(ctx: LowerContext, target: number, end: number): ExpressionRef {
+    const budget = loopBudgetOf(this.program);
+    return budget > 0 && target <= end - 1 ? backEdgeSpend(ctx, end - 1, budget) : 0;
+  }
+
   /** Adds the Relooper edges out of one block; `ref` maps a target pc to its Relooper block. */
   private addEdges(ctx: LowerContext, relooper: Relooper, from: RelooperBlock, term: Terminator, end: number, fn: FunctionBlocks, ref: (pc: number) => RelooperBlock): void {
     switch (term.kind) {
@@ -370,15 +400,15 @@ class ProgramLowering {
         if (end < fn.end) relooper.addBranch(from, ref(end), 0, 0);
         break;
       case 'jump':
-        relooper.addBranch(from, ref(term.target), 0, 0);
+        relooper.addBranch(from, ref(term.target), 0, this.backEdgeCode(ctx, term.target, end));
         break;
       case 'branch':
-        if (term.target !== end) relooper.addBranch(from, ref(term.target), term.condition, 0);
+        if (term.target !== end) relooper.addBranch(from, ref(term.target), term.condition, this.backEdgeCode(ctx, term.target, end));
         relooper.addBranch(from, ref(end), 0, 0);
         break;
       case 'may_goto':
         if (term.target !== end) {
-          relooper.addBranch(from, ref(term.target), mayGotoCondition(ctx), 0);
+          relooper.addBranch(from, ref(term.target), mayGotoCondition(ctx), this.backEdgeCode(ctx, term.target, end));
           relooper.addBranch(from, ref(end), 0, mayGotoSpend(ctx));
         } else {
           relooper.addBranch(from, ref(end), 0, 0);
@@ -458,20 +488,21 @@ class ProgramLowering {
       const last = (chunkStarts[c + 1] ?? fn.blocks.length) - 1;
       const fb = new FunctionBuilder(b, mod, [b.i32], new Map());
       const depth = (): ExpressionRef => mod.local.get(0, b.i32);
-      const ctx = this.context(fb, depth);
+      const ctx = this.context(fb, depth, fn.blocks[first]?.start ?? fn.start, fn.blocks[last]?.end ?? fn.end);
       const relooper = new b.Relooper(mod);
       const refs = new Map<number, RelooperBlock>();
       const terms: Terminator[] = [];
       const leave = (next: number, entry: number): ExpressionRef[] => [
         ...Array.from({ length: 11 }, (_, r) => mod.global.set(carry(r), fb.reg(r))),
         mod.global.set(CARRY_ENTRY, mod.i32.const(entry)),
+        ...storeLoopLeft(ctx),
         mod.return(mod.i32.const(next)),
       ];
       for (let i = first; i <= last; i++) {
         const block = fn.blocks[i];
         if (block === undefined) continue;
         const { stmts, term } = this.lowerBlock(ctx, block.start, block.end);
-        this.finishBlock(ctx, stmts, term, block.end, fn, () => [...saveReturnRegisters(fb), mod.global.set(carry(0), fb.reg(0)), mod.return(mod.i32.const(-1))]);
+        this.finishBlock(ctx, stmts, term, block.end, fn, () => [...saveReturnRegisters(fb), mod.global.set(carry(0), fb.reg(0)), ...storeLoopLeft(ctx), mod.return(mod.i32.const(-1))]);
         refs.set(i, relooper.addBlock(mod.block(null, stmts)));
         terms.push(term);
       }
@@ -514,7 +545,7 @@ class ProgramLowering {
         relooper.addBranchForSwitch(entry, firstEntry[1], [], 0);
       }
       const body = relooper.renderAndDispose(entry, fb.label);
-      const prologue = [...Array.from({ length: 11 }, (_, r) => fb.setReg(r, mod.global.get(carry(r), b.i64))), ...fb.loadKeys(keyImportName)];
+      const prologue = [...Array.from({ length: 11 }, (_, r) => fb.setReg(r, mod.global.get(carry(r), b.i64))), ...fb.loadKeys(keyImportName), ...loadLoopLeft(ctx)];
       mod.addFunction(this.chunkNames[firstTableIndex + c] ?? '', b.i32, b.i32, fb.varTypes, mod.block(null, [...prologue, body, mod.unreachable()]));
     }
     // the driver

@@ -6,13 +6,16 @@
  * caller's own locals, and r1-r5 come back through globals. So the callee sees, and the caller gets
  * back, exactly what the interpreter's single register file gives (the kernel calls reading those
  * registers undefined and its verifier rejects it).
- * Calls deeper than MAX_CALL_DEPTH frames trap with 'call-depth', as in the interpreter.
+ * Calls deeper than MAX_CALL_DEPTH frames trap with 'call-depth', as in the interpreter. With a loop
+ * budget, the caller's count goes to the callee through the LOOP_BUDGET global and comes back the same
+ * way (helpers never see the count, so helper calls need no synchronisation).
  */
 import { JitError } from '../src/errors.js';
 import type { Insn } from '../src/isa/instruction.js';
 import { CallSrc, Opcode } from '../src/isa/opcodes.js';
 import { MAX_CALL_DEPTH, R0 } from '../src/isa/registers.js';
 import { CALLX_IMPORT, HELPER_IMPORT, TRAP_IMPORT, TrapKind } from './abi.js';
+import { loadLoopLeft, storeLoopLeft } from './lower-jump.js';
 import { type ExpressionRef, type LowerContext, returnGlobal } from './module.js';
 
 /** Lowers `call` (helper or local) and `callx` to statements that leave the result in r0. */
@@ -35,7 +38,9 @@ export function lowerCall(ctx: LowerContext, insn: Insn, pc: number): Expression
       const callerRegs = [0, 6, 7, 8, 9].map((r) => fb.reg(r));
       return [
         m.if(tooDeep, trap),
+        ...storeLoopLeft(ctx),
         fb.setReg(R0, m.call(callee, [...args, m.i32.add(ctx.depth(), fb.i32(1)), ...callerRegs], b.i64)),
+        ...loadLoopLeft(ctx),
         // r1..r5 as the callee left them (the interpreter's single register file)
         ...[1, 2, 3, 4, 5].map((r) => fb.setReg(r, m.global.get(returnGlobal(r), b.i64))),
       ];

@@ -187,6 +187,12 @@ export class FunctionBuilder {
 export const Globals = {
   /** may_goto loop budget (i32), reset by run */
   BUDGET: 'budget',
+  /**
+   * taken backward jumps left in this run (i64), reset by run to VerifiedProgram.loopBudget; declared
+   * only when the program has a loop budget. Each function counts in its own local (LowerContext.loopLeft)
+   * and synchronises with this global only around local calls and at its entry and return
+   */
+  LOOP_BUDGET: 'loop_budget',
   /** input region start (i64), set by run */
   INPUT_START: 'input_start',
   /** input region length (i64), set by run */
@@ -204,6 +210,14 @@ export interface LowerContext {
   /** stack region [start, end) (constants of the loaded program's ExecEnv) */
   readonly stackStart: number;
   readonly stackEnd: number;
+  /** the program's VerifiedProgram.checkedAccess (lets lower-mem.ts check groups of accesses at once) */
+  readonly checkedAccess?: Uint8Array;
+  /**
+   * the i64 local holding the taken backward jumps left (the loop budget), when the program has one:
+   * loaded from the LOOP_BUDGET global when the function starts, written back to it before a local
+   * call (and reloaded after) and before the function returns, so a back-edge costs no global access
+   */
+  readonly loopLeft?: number;
   /** the i32 call depth of the current frame */
   depth(): ExpressionRef;
   /** the pc's immediate as i64 (sign-extended imm, or the lddw value), blinded when blinding is on */

@@ -226,6 +226,14 @@ export class PacketContext {
   /** end of the usable frame: adjust_tail may grow data_end up to here */
   frameEnd = 0;
   private capacity = 0;
+  /**
+   * [dirtyStart, dirtyEnd): the only buffer bytes that may be nonzero, so that load() zeroes just
+   * them instead of the whole frame. Every window [data_meta, data_end) the ctx has shown lies inside
+   * (the pointer setters widen it); invalidate() widens it to the whole buffer after code that may
+   * write anywhere (a program whose accesses were not proven, a user helper).
+   */
+  private dirtyStart = 0;
+  private dirtyEnd = 0;
 
   constructor(space: AddressSpace, type: ContextProgramType) {
     this.space = space;
@@ -254,6 +262,7 @@ export class PacketContext {
   }
   set data(address: number) {
     this.space.view.setUint32(this.ctxAddr + this.dataOffset, address, true);
+    this.touch(address);
   }
 
   /** Address one past the last packet byte (ctx data_end). */
@@ -262,6 +271,7 @@ export class PacketContext {
   }
   set dataEnd(address: number) {
     this.space.view.setUint32(this.ctxAddr + this.dataEndOffset, address, true);
+    this.touch(address);
     if (this.isSkb) this.space.view.setUint32(this.ctxAddr, address - this.data, true);
   }
 
@@ -271,6 +281,23 @@ export class PacketContext {
   }
   set dataMeta(address: number) {
     this.space.view.setUint32(this.ctxAddr + this.dataMetaOffset, address, true);
+    this.touch(address);
+  }
+
+  /** Widens the dirty window to cover `address` (a new data pointer). */
+  private touch(address: number): void {
+    if (address < this.dirtyStart) this.dirtyStart = address;
+    if (address > this.dirtyEnd) this.dirtyEnd = address;
+  }
+
+  /**
+   * Declares that the whole buffer may have been written (the next load() zeroes all of it): for
+   * runs of code that may write outside the packet window the ctx showed, such as a program whose
+   * accesses were only checked against the object's span.
+   */
+  invalidate(): void {
+    this.dirtyStart = this.bufferStart;
+    this.dirtyEnd = this.bufferStart + this.capacity;
   }
 
   /** Packet length (data_end - data). */
@@ -292,19 +319,27 @@ export class PacketContext {
     const frame = options.frameSize ?? Math.max(XDP_DEFAULT_FRAME, Math.ceil(needed / XDP_DEFAULT_FRAME) * XDP_DEFAULT_FRAME);
     if (frame < needed) throw new UsageError(`frame size ${frame} cannot hold a ${packet.length}-byte packet with headroom and tailroom`);
     if (frame > this.capacity) {
+      // alloc zeroes the new buffer
       this.bufferStart = this.space.alloc(frame, 64);
       this.capacity = frame;
+    } else if (this.dirtyEnd > this.dirtyStart) {
+      // the whole frame reads as zero again: only the dirty window can hold anything else
+      this.space.u8.fill(0, this.dirtyStart, this.dirtyEnd);
     }
     const u8 = this.space.u8;
-    u8.fill(0, this.bufferStart, this.bufferStart + frame);
     const data = this.bufferStart + XDP_PACKET_HEADROOM;
+    const dataEnd = data + packet.length;
     u8.set(packet, data);
+    this.dirtyStart = data;
+    this.dirtyEnd = dataEnd;
     this.frameEnd = this.bufferStart + frame - XDP_FRAME_TAILROOM;
     u8.fill(0, this.ctxAddr, this.ctxAddr + contextSize(this.type));
-    this.data = data;
-    this.dataEnd = data + packet.length;
-    this.dataMeta = data;
     const view = this.space.view;
+    const base = this.ctxAddr;
+    view.setUint32(base + this.dataOffset, data, true);
+    view.setUint32(base + this.dataEndOffset, dataEnd, true);
+    view.setUint32(base + this.dataMetaOffset, data, true);
+    if (this.isSkb) view.setUint32(base, packet.length, true);
     if (this.isSkb) {
       view.setUint32(this.ctxAddr + 16, packet.length >= 14 ? packet[12]! | (packet[13]! << 8) : 0, true);
       view.setUint32(this.ctxAddr + 36, 1, true);
@@ -313,7 +348,9 @@ export class PacketContext {
     } else {
       view.setUint32(this.ctxAddr + 12, 1, true);
     }
-    for (const [name, value] of Object.entries(input)) this.setField(name, value);
+    for (const name in input) {
+      if (Object.hasOwn(input, name)) this.setField(name, input[name]!);
+    }
   }
 
   /** Writes ctx field `name` (UAPI name; "cb" takes an array). @throws UsageError for unknown names */

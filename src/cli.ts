@@ -1,188 +1,179 @@
 /**
- * @fileoverview The `ebpf-wasm` command line, built on the public API (index.ts) only.
- * Commands: run, asm, disasm, wasm, verify. Errors print one clear line to stderr and exit 1;
- * usage errors exit 2.
+ * @fileoverview The `ebpf-wasm` command line, built on the public API (index.ts) only. This file
+ * parses the command, dispatches to src/cli/*.ts and turns errors into one line on stderr:
+ * `ebpf-wasm: <ErrorName>: message`, exit 1; command-line misuse exits 2 and Ctrl-C during a
+ * capture run exits 130 after printing the partial summary.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { assemble, disassemble, EbpfError, load, verify, type Engine, type Program } from './index.js';
+import { writeFileSync } from 'node:fs';
+import { assemble, EbpfError, load, PcapError } from './index.js';
+import { type Args, checkOptions, CliUsageError, engineOption, onePath, parseArgs, parseHex, stringOption } from './cli/args.js';
+import { benchCommand } from './cli/bench.js';
+import { filterCommand } from './cli/filter.js';
+import { disasmCommand, mapsCommand, testRunCommand, verifyCommand } from './cli/inspect.js';
+import { type CliProgram, loadCode, watOf } from './cli/api.js';
+import type { Io } from './cli/io.js';
+import { EXIT_INTERRUPTED, runCapture } from './cli/run.js';
+import { engineLoadOptions, isElf, openSource, readCode, readInput, selectProgram } from './cli/source.js';
+import { WorkerError } from './cli/workers.js';
 
 const USAGE = `usage: ebpf-wasm <command> [options]
 
-commands:
+packet programs (OBJ is an ELF object, or a bare program with --type xdp|tc|socket_filter):
+  run OBJ --pcap IN [--out OUT.pcap] [--prog NAME] [--engine jit|interpreter] [--ctx JSON]
+          [--maps] [--workers N]
+                         run an XDP, tc or socket-filter program over every packet of a capture;
+                         print verdict counts, packets/s and the maps (--maps: as JSON); write
+                         the packets that pass (XDP_PASS/XDP_TX, TC_ACT_OK, accepted) to OUT
+  test-run OBJ --data HEX [--prog NAME] [--ctx JSON] [--engine E] [--repeat N]
+                         run one packet: return value, data out, time per run
+  filter --cbpf FILE|- --pcap IN [--out OUT] [--engine E]
+                         run a classic BPF filter (tcpdump -ddd) over a capture
+  bench OBJ --pcap IN [--prog NAME] [--svg OUT.svg]
+                         interpreter vs JIT on a capture: packets/s and speed-up
+  verify OBJ|FILE [--prog NAME] [--log] [--type T]
+                         run the verifier; print stats, or the log with --log; exit 1 on rejection
+  disasm OBJ|FILE [--prog NAME]
+                         disassemble (objects: per program, map and helper names as comments)
+  maps OBJ               list the object's map definitions
+
+bare programs (assembly text or raw 8-byte instructions):
   run FILE [--mem HEX] [--engine interpreter|jit] [--no-blinding] [--optimize N]
-                         run a raw program (assembly text or raw bytes) and print r0
+                         run a raw program on input memory and print r0
   asm FILE -o OUT        assemble text into raw 8-byte instructions
-  disasm FILE            print the LLVM-syntax disassembly of raw bytes or assembly
-  wasm FILE [--wat] [-o OUT] [--no-blinding]
-                         print the JIT's WebAssembly (binary to OUT, or text with --wat)
-  verify FILE            run the verifier on a raw program, exit 1 on rejection
+  wasm OBJ|FILE [--prog NAME] [--wat] [-o OUT] [--no-blinding] [--optimize N]
+                         the JIT's WebAssembly (binary to OUT, or text with --wat)
+
+capture commands default to --engine jit; the others to the interpreter.
+exit codes: 0 ok, 1 error, 2 usage error, 130 interrupted (Ctrl-C)
 `;
 
-/** Parsed command-line flags: positional arguments and `--name value` / `--flag` options. */
-interface Args {
-  positional: string[];
-  options: Map<string, string | true>;
+/** Output and control of one CLI invocation (defaults: process streams, SIGINT). */
+export interface MainIo {
+  out?: (text: string) => void;
+  err?: (text: string) => void;
+  /** draw progress bars on stderr (default: process.stderr.isTTY) */
+  isTTY?: boolean;
+  /** stops capture runs like Ctrl-C (default: SIGINT) */
+  signal?: AbortSignal;
 }
 
-const FLAGS_WITHOUT_VALUE = new Set(['wat', 'no-blinding', 'help', 'log']);
+/** `run FILE [--mem HEX]`: a raw program on input memory. */
+async function runRaw(args: Args, io: Io): Promise<number> {
+  checkOptions(args, 'run', ['mem', 'engine', 'no-blinding', 'optimize']);
+  const path = onePath(args, 'run');
+  const memHex = stringOption(args, 'mem');
+  const engine = engineOption(args, 'interpreter');
+  if (isElf(readInput(path))) throw new CliUsageError('run OBJ needs --pcap IN (for one packet: test-run OBJ --data HEX)');
+  const prog = await load(readCode(path), { type: 'raw', ...engineLoadOptions(args, engine) });
+  const { r0 } = prog.run(memHex === undefined ? undefined : parseHex(memHex, '--mem'));
+  io.out(`0x${r0.toString(16)}\n`);
+  return 0;
+}
 
-function parseArgs(argv: readonly string[]): Args {
-  const positional: string[] = [];
-  const options = new Map<string, string | true>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    if (arg === '-o') {
-      options.set('out', requireValue(argv, i, '-o'));
-      i++;
-    } else if (arg.startsWith('--')) {
-      const eq = arg.indexOf('=');
-      const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
-      if (eq >= 0) options.set(name, arg.slice(eq + 1));
-      else if (FLAGS_WITHOUT_VALUE.has(name)) options.set(name, true);
-      else {
-        options.set(name, requireValue(argv, i, arg));
-        i++;
-      }
-    } else {
-      positional.push(arg);
-    }
+/** `wasm OBJ|FILE [--prog NAME] [--wat] [-o OUT]`. */
+async function wasmCommand(args: Args, io: Io): Promise<number> {
+  checkOptions(args, 'wasm', ['prog', 'wat', 'out', 'no-blinding', 'optimize']);
+  const target = stringOption(args, 'out');
+  const isWat = args.options.has('wat');
+  if (!isWat && target === undefined) throw new CliUsageError('wasm prints text with --wat, or writes the binary with -o OUT');
+  const source = await openSource(onePath(args, 'wasm', 'OBJ|FILE'));
+  const options = engineLoadOptions(args, 'jit');
+  let prog: CliProgram;
+  if (source.kind === 'code') {
+    if (args.options.has('prog')) throw new CliUsageError('--prog is for ELF objects');
+    prog = await loadCode(source.code, { type: 'raw', ...options });
+  } else {
+    const info = selectProgram(source.object, stringOption(args, 'prog'), ['xdp', 'tc', 'socket_filter', 'raw']);
+    prog = await source.object.load(info.name, options);
   }
-  return { positional, options };
-}
-
-class CliUsageError extends Error {}
-
-function requireValue(argv: readonly string[], i: number, flag: string): string {
-  const value = argv[i + 1];
-  if (value === undefined) throw new CliUsageError(`${flag} needs a value`);
-  return value;
-}
-
-function stringOption(args: Args, name: string): string | undefined {
-  const value = args.options.get(name);
-  if (value === true) throw new CliUsageError(`--${name} needs a value`);
-  return value;
-}
-
-/** True when the bytes look like assembly text rather than raw instructions. */
-function isText(bytes: Uint8Array): boolean {
-  if (bytes.length === 0) return true;
-  for (const b of bytes.subarray(0, 4096)) {
-    if (b === 0 || (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d)) return false;
+  if (isWat) {
+    if (target === undefined) io.out(watOf(prog));
+    else writeFileSync(target, watOf(prog));
+  } else if (target !== undefined) {
+    writeFileSync(target, prog.wasm ?? new Uint8Array());
   }
-  return true;
+  return 0;
 }
 
-/** Reads FILE as a program: assembly text is assembled, anything else is taken as raw bytes. */
-function readProgram(path: string): Uint8Array {
-  const bytes = new Uint8Array(readFileSync(path));
-  return isText(bytes) ? assemble(new TextDecoder().decode(bytes)) : bytes;
-}
-
-function parseHex(text: string): Uint8Array {
-  const clean = text.replace(/0x/gi, '').replace(/[\s,:]/g, '');
-  if (clean.length % 2 !== 0 || /[^0-9a-f]/i.test(clean)) throw new CliUsageError(`--mem expects hex bytes, got '${text}'`);
-  const out = new Uint8Array(clean.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-
-function parseEngine(value: string | undefined): Engine {
-  if (value === undefined) return 'interpreter';
-  if (value === 'interpreter' || value === 'jit') return value;
-  throw new CliUsageError(`--engine must be interpreter or jit, got '${value}'`);
-}
-
-function parseOptimize(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 3) throw new CliUsageError(`--optimize must be 0..3, got '${value}'`);
-  return n;
-}
-
-function onePath(args: Args, command: string): string {
-  const path = args.positional[1];
-  if (path === undefined) throw new CliUsageError(`${command} needs a FILE`);
-  return path;
-}
-
-async function loadFromArgs(args: Args, path: string, engine: Engine): Promise<Program> {
-  const optimize = parseOptimize(stringOption(args, 'optimize'));
-  return load(readProgram(path), {
-    type: 'raw',
-    engine,
-    ...(engine === 'jit' ? { blinding: !args.options.has('no-blinding') } : {}),
-    ...(optimize === undefined ? {} : { optimize }),
-  });
-}
-
-async function runCommand(args: Args, out: (s: string) => void): Promise<number> {
+async function runCommand(argv: readonly string[], args: Args, io: Io): Promise<number> {
   const command = args.positional[0];
   switch (command) {
-    case 'run': {
-      const path = onePath(args, 'run');
-      const memHex = stringOption(args, 'mem');
-      const prog = await loadFromArgs(args, path, parseEngine(stringOption(args, 'engine')));
-      const { r0 } = prog.run(memHex === undefined ? undefined : parseHex(memHex));
-      out(`0x${r0.toString(16)}\n`);
-      return 0;
-    }
+    case 'run':
+      return args.options.has('pcap') ? runCapture(argv, args, io) : runRaw(args, io);
     case 'asm': {
+      checkOptions(args, 'asm', ['out']);
       const path = onePath(args, 'asm');
       const target = stringOption(args, 'out');
       if (target === undefined) throw new CliUsageError('asm needs -o OUT');
-      writeFileSync(target, assemble(readFileSync(path, 'utf8')));
+      writeFileSync(target, assemble(new TextDecoder().decode(readInput(path))));
       return 0;
     }
-    case 'disasm': {
-      out(disassemble(readProgram(onePath(args, 'disasm'))) + '\n');
-      return 0;
-    }
-    case 'wasm': {
-      const prog = await loadFromArgs(args, onePath(args, 'wasm'), 'jit');
-      const target = stringOption(args, 'out');
-      if (args.options.has('wat')) {
-        if (target === undefined) out(prog.wat());
-        else writeFileSync(target, prog.wat());
-      } else if (target !== undefined) {
-        writeFileSync(target, prog.wasm ?? new Uint8Array());
-      } else {
-        throw new CliUsageError('wasm prints text with --wat, or writes the binary with -o OUT');
-      }
-      return 0;
-    }
-    case 'verify': {
-      verify(readProgram(onePath(args, 'verify')), { type: 'raw' });
-      out('accepted\n');
-      return 0;
-    }
+    case 'disasm':
+      return disasmCommand(args, io);
+    case 'wasm':
+      return wasmCommand(args, io);
+    case 'verify':
+      return verifyCommand(args, io);
+    case 'maps':
+      return mapsCommand(args, io);
+    case 'test-run':
+      return testRunCommand(args, io);
+    case 'filter':
+      return filterCommand(args, io);
+    case 'bench':
+      return benchCommand(args, io);
     case undefined:
     case 'help':
-      out(USAGE);
+      io.out(USAGE);
       return command === undefined ? 2 : 0;
     default:
       throw new CliUsageError(`unknown command '${command}'`);
   }
 }
 
-/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
-export async function main(argv: readonly string[], io: { out?: (s: string) => void; err?: (s: string) => void } = {}): Promise<number> {
+/** The one-line message of an error, with a capture error's byte offset. */
+function describeError(error: EbpfError | WorkerError): string {
+  if (error instanceof PcapError && !error.message.includes(`byte ${error.byteOffset}`)) {
+    return `${error.name}: ${error.message} (at byte offset ${error.byteOffset})`;
+  }
+  return `${error.name}: ${error.message}`;
+}
+
+/** A closed stdout (`ebpf-wasm ... | head`) ends the process quietly, as other command-line tools do. */
+function onStdoutError(error: Error & { code?: string }): void {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+}
+
+/**
+ * Runs the CLI with `argv` (without node and script) and returns the exit code: 0 ok, 1 error,
+ * 2 usage error, 130 interrupted.
+ */
+export async function main(argv: readonly string[], io: MainIo = {}): Promise<number> {
+  if (io.out === undefined) process.stdout.once('error', onStdoutError);
   const out = io.out ?? ((s: string) => void process.stdout.write(s));
   const err = io.err ?? ((s: string) => void process.stderr.write(s));
+  const interrupt = new AbortController();
+  const onSigint = (): void => {
+    if (interrupt.signal.aborted) process.exit(EXIT_INTERRUPTED);
+    interrupt.abort();
+  };
+  if (io.signal === undefined) process.on('SIGINT', onSigint);
+  const cliIo: Io = { out, err, isTTY: io.isTTY ?? process.stderr.isTTY === true, signal: io.signal ?? interrupt.signal };
   try {
     const args = parseArgs(argv);
     if (args.options.has('help')) {
       out(USAGE);
       return 0;
     }
-    return await runCommand(args, out);
+    return await runCommand(argv, args, cliIo);
   } catch (error) {
-    if (error instanceof CliUsageError) {
-      err(`ebpf-wasm: ${error.message}\n${USAGE}`);
+    if (error instanceof CliUsageError || (error instanceof WorkerError && error.isUsage)) {
+      err(`ebpf-wasm: ${error.message}\nrun 'ebpf-wasm help' for usage\n`);
       return 2;
     }
-    if (error instanceof EbpfError) {
-      err(`ebpf-wasm: ${error.name}: ${error.message}\n`);
+    if (error instanceof EbpfError || error instanceof WorkerError) {
+      err(`ebpf-wasm: ${describeError(error)}\n`);
       return 1;
     }
     if (error instanceof Error && 'code' in error && typeof error.code === 'string' && error.code.startsWith('E')) {
@@ -190,5 +181,7 @@ export async function main(argv: readonly string[], io: { out?: (s: string) => v
       return 1;
     }
     throw error;
+  } finally {
+    if (io.signal === undefined) process.off('SIGINT', onSigint);
   }
 }

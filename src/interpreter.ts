@@ -7,9 +7,9 @@
  */
 import { RuntimeError, UsageError } from './errors.js';
 import { AluOp, AtomicOp, CallSrc, Class, CLASS_MASK, JmpOp, Mode, MODE_MASK, Opcode, OP_MASK, Size, SIZE_MASK, Source, SOURCE_MASK } from './isa/opcodes.js';
-import { isBranch } from './isa/instruction.js';
+import { branchTarget, isBranch, type Insn } from './isa/instruction.js';
 import { FP, MAX_CALL_DEPTH, REGISTER_COUNT } from './isa/registers.js';
-import type { VerifiedProgram } from './verifier/program.js';
+import { loopBudgetOf, type VerifiedProgram } from './verifier/program.js';
 import type { ExecEnv } from '../runtime/env.js';
 
 /** The kernel's loop budget for may_goto (BPF_MAX_LOOPS = 8 * 1024 * 1024). */
@@ -46,6 +46,11 @@ const H = {
   LDABSB: 155, LDABSH: 156, LDABSW: 157, LDINDB: 158, LDINDH: 159, LDINDW: 160,
   /** the second slot of lddw, or an instruction the structural pass should have rejected */
   INVALID: 161,
+  /**
+   * a trampoline slot past the end, made only when the program has a loop budget: the taken target of
+   * a backward jump; spends one unit of the budget (imm = the jump's pc, aux = the real target)
+   */
+  BACK_EDGE: 162,
 } as const;
 type Handler = (typeof H)[keyof typeof H];
 
@@ -77,6 +82,8 @@ interface Decoded {
   readonly aux: Int32Array;
   /** 1 where a memory access must pass ExecEnv.isAccessible */
   readonly checked: Uint8Array;
+  /** taken backward jumps allowed per run (VerifiedProgram.loopBudget); 0 = not counted, no BACK_EDGE slots */
+  readonly loopBudget: number;
   /** register and call-frame arrays reused by runs (a new set is made for re-entrant runs) */
   scratch: Scratch | undefined;
 }
@@ -173,12 +180,17 @@ function handlerOf(op: number, off: number, imm: number, src: number): Handler {
 function predecode(program: VerifiedProgram): Decoded {
   const insns = program.insns;
   const n = insns.length;
+  const loopBudget = loopBudgetOf(program);
+  const backEdges = loopBudget > 0 ? backwardJumps(insns) : [];
+  // one extra INVALID slot past the end: running off the end fails instead of reading undefined; then
+  // one BACK_EDGE slot per backward jump when the program has a loop budget
+  const slots = n + 1 + backEdges.length;
   const decoded: Decoded = {
-    // one extra INVALID slot past the end: running off the end fails instead of reading undefined
-    word: new Int32Array(n + 1).fill(H.INVALID),
-    imm: new Int32Array(n + 1),
-    aux: new Int32Array(n + 1),
-    checked: new Uint8Array(n + 1),
+    word: new Int32Array(slots).fill(H.INVALID),
+    imm: new Int32Array(slots),
+    aux: new Int32Array(slots),
+    checked: new Uint8Array(slots),
+    loopBudget,
     scratch: undefined,
   };
   for (let pc = 0; pc < n; pc++) {
@@ -201,7 +213,28 @@ function predecode(program: VerifiedProgram): Decoded {
       decoded.aux[pc] = insn.off;
     }
   }
+  // route each backward jump's taken edge through its own BACK_EDGE slot: the not-taken path and every
+  // program without a budget run exactly as before
+  backEdges.forEach((pc, i) => {
+    const slot = n + 1 + i;
+    decoded.word[slot] = H.BACK_EDGE;
+    decoded.imm[slot] = pc;
+    decoded.aux[slot] = decoded.aux[pc]!;
+    decoded.aux[pc] = slot;
+  });
   return decoded;
+}
+
+/** pcs of the jumps (ja, ja32, conditional jumps, may_goto) whose target is at or before themselves. */
+function backwardJumps(insns: readonly Insn[]): number[] {
+  const pcs: number[] = [];
+  for (let pc = 0; pc < insns.length; pc++) {
+    const insn = insns[pc];
+    if (insn === undefined) continue;
+    if (insn.op === Opcode.LDDW) pc++;
+    else if (isBranch(insn) && branchTarget(insn, pc) <= pc) pcs.push(pc);
+  }
+  return pcs;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -431,6 +464,7 @@ function setHelperResult(lo: Int32Array, hi: Int32Array, result: unknown, id: nu
  * r1 and r2 are the entry arguments; r10 is env.framePointer(0). The caller prepares the environment
  * (stack cleared, input copied): see src/program.ts.
  * @throws RuntimeError on an out-of-bounds checked access, a call deeper than MAX_CALL_DEPTH frames,
+ *   more taken backward jumps than program.loopBudget (kind 'budget'),
  *   a missing or throwing helper, or a callx to an unknown helper id.
  */
 export function execute(program: VerifiedProgram, env: ExecEnv, r1: bigint, r2: bigint): bigint {
@@ -459,6 +493,7 @@ function run(program: Decoded, scratch: Scratch, env: ExecEnv, r1: bigint, r2: b
   lo[FP] = env.framePointer(0);
   let depth = 0;
   let budget = MAY_GOTO_BUDGET;
+  let loopLeft = program.loopBudget;
   const space = env.space;
   space.refresh();
   let u8 = space.u8;
@@ -631,6 +666,8 @@ function run(program: Decoded, scratch: Scratch, env: ExecEnv, r1: bigint, r2: b
         } catch (error) {
           throw new RuntimeError(`helper ${id} failed at pc ${pc}: ${describe(error)}`, pc, 'helper', { cause: error });
         }
+        // a tail call asked to end this program (the caller runs the target next)
+        if (env.stopRequested) return 0n;
         setHelperResult(lo, hi, result, id, pc);
         // a helper may have grown the memory, which detaches the old views
         space.refresh();
@@ -832,6 +869,11 @@ function run(program: Decoded, scratch: Scratch, env: ExecEnv, r1: bigint, r2: b
         break;
       }
 
+      case 162 /* BACK_EDGE */:
+        if (loopLeft === 0) throw new RuntimeError(`loop budget of ${program.loopBudget} iterations exhausted at pc ${k}`, k, 'budget');
+        loopLeft--;
+        pc = aux[pc]!;
+        continue;
       case 161 /* INVALID */:
         throw new UsageError(`instruction at pc ${pc} cannot be executed: the program did not pass verifyStructure`);
       default: {

@@ -22,7 +22,6 @@ import {
   load,
   verify,
   type AssemblySyntax,
-  type Program,
 } from '../src/index.js';
 import { parseClassic, translateClassic } from '../src/cbpf.js';
 import { readCapture } from '../src/pcap.js';
@@ -222,7 +221,11 @@ function statusSummary(): string {
 }
 
 /** The program's bytes from the current source; names its form in the source tag. */
+/** The type the current program loads as: classic BPF runs as a socket filter (LD_ABS needs an skb). */
+let programType: 'raw' | 'socket_filter' = 'raw';
+
 function programBytes(): Uint8Array {
+  programType = 'raw';
   if (source.kind === 'raw') {
     ui.sourceKind.textContent = `raw bytes (${source.name})`;
     return source.bytes;
@@ -231,7 +234,10 @@ function programBytes(): Uint8Array {
   const isClassic = isClassicText(text);
   ui.sourceKind.textContent = isClassic ? 'classic BPF' : 'assembly';
   if (text.trim() === '') throw new InputError('no program: type assembly, pick an example, or open a file');
-  if (isClassic) return encode(translateClassic(parseClassic(text)));
+  if (isClassic) {
+    programType = 'socket_filter';
+    return encode(translateClassic(parseClassic(text)));
+  }
   return assemble(text, { syntax: ui.syntax.value as AssemblySyntax });
 }
 
@@ -244,7 +250,7 @@ async function analyzeProgram(): Promise<void> {
   const code = programBytes();
   ui.disassembly.textContent = disassemble(code, { addresses: true });
   try {
-    const verified = verify(code);
+    const verified = verify(code, { type: programType });
     const checked = verified.checkedAccess.reduce((sum, flag) => sum + flag, 0);
     ui.verifierBadge.textContent = 'accepted';
     ui.verifierBadge.className = 'badge ok';
@@ -254,6 +260,8 @@ async function analyzeProgram(): Promise<void> {
       `functions: ${verified.functions.length} (entry pcs ${verified.functions.join(', ')})`,
       `memory accesses checked at run time: ${checked}`,
       `helpers called: ${verified.helperIds.length === 0 ? 'none' : verified.helperIds.join(', ')}`,
+      `processed ${verified.stats.insnsProcessed} insns, ${verified.stats.states} states, ${verified.stats.pruned} pruned` +
+        (verified.stats.fallback ? ' (loops not bounded: accesses checked at run time, back-edges counted)' : ''),
     ].join('\n');
   } catch (error) {
     if (error instanceof VerifierError) {
@@ -263,13 +271,14 @@ async function analyzeProgram(): Promise<void> {
     }
     throw error;
   }
-  const interpreter = await load(code);
-  let jit: Program | undefined;
+  const type = programType;
+  const interpreter: Runner = type === 'raw' ? await load(code) : await load(code, { type });
+  let jit: (Runner & { readonly wasm: Uint8Array | undefined; wat(): string }) | undefined;
   const blinding = ui.blinding.checked;
   const optimize = Number(ui.optimize.value);
   const started = performance.now();
   try {
-    jit = await load(code, { engine: 'jit', blinding, optimize });
+    jit = type === 'raw' ? await load(code, { engine: 'jit', blinding, optimize }) : await load(code, { type, engine: 'jit', blinding, optimize });
     const wasm = jit.wasm;
     ui.wat.textContent = jit.wat();
     const firstUse = isFirstJitUse ? ' (includes loading Binaryen)' : '';

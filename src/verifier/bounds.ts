@@ -35,6 +35,12 @@ const S64_MIN = -(1n << 63n);
 const S64_MAX = (1n << 63n) - 1n;
 const S32_MIN = -(1n << 31n);
 const S32_MAX = (1n << 31n) - 1n;
+const S32_BIT = 1n << 31n;
+const S64_BIT = 1n << 63n;
+/** the upper 32 bits of a u64 */
+const HI32 = U64 ^ U32;
+/** ~U32 as an infinite two's complement mask: `x & NOT_U32` clears the low 32 bits of a signed x */
+const NOT_U32 = ~U32;
 
 /** Abstract value of a scalar register: every concrete value satisfies all nine facts. */
 export interface Scalar {
@@ -177,80 +183,133 @@ function tnumOfWidth(s: Scalar, w: Width): Tnum {
  * when the facts contradict each other (no concrete value fits: the path is infeasible).
  */
 export function syncBounds(input: Scalar): Scalar | null {
-  let { var: t, smin, smax, umin, umax, s32min, s32max, u32min, u32max } = input;
-  const update = (): void => {
-    const t32 = tnumSubreg(t);
-    s32min = max(s32min, toSigned(t32.value | (t32.mask & (1n << 31n)), 32));
-    s32max = min(s32max, toSigned(t32.value | (t32.mask & S32_MAX), 32));
-    u32min = max(u32min, t32.value);
-    u32max = min(u32max, t32.value | t32.mask);
-    smin = max(smin, toSigned(t.value | (t.mask & (1n << 63n)), 64));
-    smax = min(smax, toSigned(t.value | (t.mask & S64_MAX), 64));
-    umin = max(umin, t.value);
-    umax = min(umax, t.value | t.mask);
-  };
-  const deduce = (): void => {
-    // 32-bit bounds from the 64-bit ones, when the upper halves agree
-    if (umin >> 32n === umax >> 32n) {
-      u32min = max(u32min, umin & U32);
-      u32max = min(u32max, umax & U32);
-      if (toSigned(umin & U32, 32) <= toSigned(umax & U32, 32)) {
-        s32min = max(s32min, toSigned(umin & U32, 32));
-        s32max = min(s32max, toSigned(umax & U32, 32));
-      }
-    }
-    if (smin >> 32n === smax >> 32n) {
-      if ((smin & U32) <= (smax & U32)) {
-        u32min = max(u32min, smin & U32);
-        u32max = min(u32max, smax & U32);
-      }
-      if (toSigned(smin & U32, 32) <= toSigned(smax & U32, 32)) {
-        s32min = max(s32min, toSigned(smin & U32, 32));
-        s32max = min(s32max, toSigned(smax & U32, 32));
-      }
-    }
-    // signed <-> unsigned at 32 bits, when the range does not cross the sign boundary
-    if (toSigned(u32min, 32) <= toSigned(u32max, 32)) {
-      s32min = max(s32min, toSigned(u32min, 32));
-      s32max = min(s32max, toSigned(u32max, 32));
-    }
-    if (toUnsigned(s32min, 32) <= toUnsigned(s32max, 32)) {
-      u32min = max(u32min, toUnsigned(s32min, 32));
-      u32max = min(u32max, toUnsigned(s32max, 32));
-    }
-    // signed <-> unsigned at 64 bits
-    if (toSigned(umin, 64) <= toSigned(umax, 64)) {
-      smin = max(smin, toSigned(umin, 64));
-      smax = min(smax, toSigned(umax, 64));
-    }
-    if (toUnsigned(smin, 64) <= toUnsigned(smax, 64)) {
-      umin = max(umin, toUnsigned(smin, 64));
-      umax = min(umax, toUnsigned(smax, 64));
-    }
-    // 64-bit bounds from the 32-bit ones: keep the upper half, tighten the lower half
-    if (u32min <= u32max) {
-      umin = max(umin, (umin & ~U32 & U64) | u32min);
-      umax = min(umax, (umax & ~U32 & U64) | u32max);
-      smin = max(smin, ((smin >> 32n) << 32n) + u32min);
-      smax = min(smax, ((smax >> 32n) << 32n) + u32max);
-    }
-  };
-  const contradictory = (): boolean => umin > umax || smin > smax || u32min > u32max || s32min > s32max;
-  update();
-  if (contradictory()) return null;
-  deduce();
-  deduce();
-  if (contradictory()) return null;
-  const r64 = tnumRange(umin, umax);
+  let t = input.var;
+  // fast path: a constant tnum either fits every range (the result is that constant) or none is possible
+  if (t.mask === 0n) {
+    const v = t.value;
+    const sv = toSigned(v, 64);
+    const lo = v & U32;
+    const slo = toSigned(lo, 32);
+    if (v < input.umin || v > input.umax || sv < input.smin || sv > input.smax) return null;
+    if (lo < input.u32min || lo > input.u32max || slo < input.s32min || slo > input.s32max) return null;
+    return scalarConst(v);
+  }
+  sb.smin = input.smin;
+  sb.smax = input.smax;
+  sb.umin = input.umin;
+  sb.umax = input.umax;
+  sb.s32min = input.s32min;
+  sb.s32max = input.s32max;
+  sb.u32min = input.u32min;
+  sb.u32max = input.u32max;
+  syncUpdate(t);
+  if (syncContradictory()) return null;
+  syncDeduce();
+  syncDeduce();
+  if (syncContradictory()) return null;
+  const r64 = tnumRange(sb.umin, sb.umax);
   if (!tnumOverlaps(t, r64)) return null;
   const var64 = tnumIntersect(t, r64);
-  const r32 = tnumRange(u32min, u32max);
+  const r32 = tnumRange(sb.u32min, sb.u32max);
   const sub = tnumSubreg(var64);
   if (!tnumOverlaps(sub, r32)) return null;
   t = tnumWithSubreg(var64, tnumIntersect(sub, r32));
-  update();
-  if (contradictory()) return null;
-  return { var: t, smin, smax, umin, umax, s32min, s32max, u32min, u32max };
+  syncUpdate(t);
+  if (syncContradictory()) return null;
+  return { var: t, smin: sb.smin, smax: sb.smax, umin: sb.umin, umax: sb.umax, s32min: sb.s32min, s32max: sb.s32max, u32min: sb.u32min, u32max: sb.u32max };
+}
+
+/** The bounds syncBounds works on (one scratch record: syncBounds is not re-entrant and allocates nothing else). */
+const sb = { smin: 0n, smax: 0n, umin: 0n, umax: 0n, s32min: 0n, s32max: 0n, u32min: 0n, u32max: 0n };
+
+/** Bounds from the tnum (kernel __update_reg_bounds). */
+function syncUpdate(t: Tnum): void {
+  const v32 = t.value & U32;
+  const m32 = t.mask & U32;
+  sb.s32min = max(sb.s32min, toSigned(v32 | (m32 & S32_BIT), 32));
+  sb.s32max = min(sb.s32max, toSigned(v32 | (m32 & S32_MAX), 32));
+  sb.u32min = max(sb.u32min, v32);
+  sb.u32max = min(sb.u32max, v32 | m32);
+  sb.smin = max(sb.smin, toSigned(t.value | (t.mask & S64_BIT), 64));
+  sb.smax = min(sb.smax, toSigned(t.value | (t.mask & S64_MAX), 64));
+  sb.umin = max(sb.umin, t.value);
+  sb.umax = min(sb.umax, t.value | t.mask);
+}
+
+function syncContradictory(): boolean {
+  return sb.umin > sb.umax || sb.smin > sb.smax || sb.u32min > sb.u32max || sb.s32min > sb.s32max;
+}
+
+
+/** toSigned(a, 32) <= toSigned(b, 32) for a, b in [0, 2^32), without allocating bigints. */
+function signedLe32(a: bigint, b: bigint): boolean {
+  const an = a >= S32_BIT;
+  return an === b >= S32_BIT ? a <= b : an;
+}
+
+/** toSigned(a, 64) <= toSigned(b, 64) for a, b in [0, 2^64). */
+function signedLe64(a: bigint, b: bigint): boolean {
+  const an = a >= S64_BIT;
+  return an === b >= S64_BIT ? a <= b : an;
+}
+
+/** toUnsigned(a, w) <= toUnsigned(b, w) for signed a, b of the same width w. */
+function unsignedLe(a: bigint, b: bigint): boolean {
+  const bn = b < 0n;
+  return a < 0n === bn ? a <= b : bn;
+}
+
+/** Signed <-> unsigned and 32 <-> 64-bit deductions (kernel __reg_deduce_bounds). */
+function syncDeduce(): void {
+  // 32-bit bounds from the 64-bit ones, when the upper halves agree
+  if ((sb.umin ^ sb.umax) <= U32) {
+    const lo = sb.umin & U32;
+    const hi = sb.umax & U32;
+    sb.u32min = max(sb.u32min, lo);
+    sb.u32max = min(sb.u32max, hi);
+    if (signedLe32(lo, hi)) {
+      sb.s32min = max(sb.s32min, toSigned(lo, 32));
+      sb.s32max = min(sb.s32max, toSigned(hi, 32));
+    }
+  }
+  const x = sb.smin ^ sb.smax;
+  if (x >= 0n && x <= U32) {
+    const lo = sb.smin & U32;
+    const hi = sb.smax & U32;
+    if (lo <= hi) {
+      sb.u32min = max(sb.u32min, lo);
+      sb.u32max = min(sb.u32max, hi);
+    }
+    if (signedLe32(lo, hi)) {
+      sb.s32min = max(sb.s32min, toSigned(lo, 32));
+      sb.s32max = min(sb.s32max, toSigned(hi, 32));
+    }
+  }
+  // signed <-> unsigned at 32 bits, when the range does not cross the sign boundary
+  if (signedLe32(sb.u32min, sb.u32max)) {
+    sb.s32min = max(sb.s32min, toSigned(sb.u32min, 32));
+    sb.s32max = min(sb.s32max, toSigned(sb.u32max, 32));
+  }
+  if (unsignedLe(sb.s32min, sb.s32max)) {
+    sb.u32min = max(sb.u32min, toUnsigned(sb.s32min, 32));
+    sb.u32max = min(sb.u32max, toUnsigned(sb.s32max, 32));
+  }
+  // signed <-> unsigned at 64 bits
+  if (signedLe64(sb.umin, sb.umax)) {
+    sb.smin = max(sb.smin, toSigned(sb.umin, 64));
+    sb.smax = min(sb.smax, toSigned(sb.umax, 64));
+  }
+  if (unsignedLe(sb.smin, sb.smax)) {
+    sb.umin = max(sb.umin, toUnsigned(sb.smin, 64));
+    sb.umax = min(sb.umax, toUnsigned(sb.smax, 64));
+  }
+  // 64-bit bounds from the 32-bit ones: keep the upper half, tighten the lower half
+  if (sb.u32min <= sb.u32max) {
+    sb.umin = max(sb.umin, (sb.umin & HI32) | sb.u32min);
+    sb.umax = min(sb.umax, (sb.umax & HI32) | sb.u32max);
+    sb.smin = max(sb.smin, (sb.smin & NOT_U32) + sb.u32min);
+    sb.smax = min(sb.smax, (sb.smax & NOT_U32) + sb.u32max);
+  }
 }
 
 function mustSync(s: Scalar): Scalar {
@@ -262,35 +321,63 @@ function unknownRange(w: Width): Range {
 }
 
 /** Bounds of `a op b` at width `w` from the operands' bounds (the tnum is handled separately). */
+function inSigned(v: bigint, w: Width): boolean {
+  return v >= sminOf(w) && v <= smaxOf(w);
+}
+
 function rangeAlu(op: number, a: Range, b: Range, bConst: bigint | null, w: Width): Range {
   const r = unknownRange(w);
-  const inS = (v: bigint): boolean => v >= sminOf(w) && v <= smaxOf(w);
   switch (op) {
     case AluOp.ADD: {
       const lo = a.smin + b.smin;
       const hi = a.smax + b.smax;
-      if (inS(lo) && inS(hi)) [r.smin, r.smax] = [lo, hi];
-      if (a.umax + b.umax <= umaxOf(w)) [r.umin, r.umax] = [a.umin + b.umin, a.umax + b.umax];
+      if (inSigned(lo, w) && inSigned(hi, w)) {
+        r.smin = lo;
+        r.smax = hi;
+      }
+      if (a.umax + b.umax <= umaxOf(w)) {
+        r.umin = a.umin + b.umin;
+        r.umax = a.umax + b.umax;
+      }
       return r;
     }
     case AluOp.SUB: {
       const lo = a.smin - b.smax;
       const hi = a.smax - b.smin;
-      if (inS(lo) && inS(hi)) [r.smin, r.smax] = [lo, hi];
-      if (a.umin >= b.umax) [r.umin, r.umax] = [a.umin - b.umax, a.umax - b.umin];
+      if (inSigned(lo, w) && inSigned(hi, w)) {
+        r.smin = lo;
+        r.smax = hi;
+      }
+      if (a.umin >= b.umax) {
+        r.umin = a.umin - b.umax;
+        r.umax = a.umax - b.umin;
+      }
       return r;
     }
     case AluOp.MUL: {
-      if (a.umax * b.umax <= umaxOf(w)) [r.umin, r.umax] = [a.umin * b.umin, a.umax * b.umax];
+      if (a.umax * b.umax <= umaxOf(w)) {
+        r.umin = a.umin * b.umin;
+        r.umax = a.umax * b.umax;
+      }
       const p = [a.smin * b.smin, a.smin * b.smax, a.smax * b.smin, a.smax * b.smax];
-      if (p.every(inS)) [r.smin, r.smax] = [p.reduce(min), p.reduce(max)];
+      if (p.every((v) => inSigned(v, w))) {
+        r.smin = p.reduce(min);
+        r.smax = p.reduce(max);
+      }
       return r;
     }
     case AluOp.AND:
       r.umax = min(a.umax, b.umax);
-      if (a.smin >= 0n && b.smin >= 0n) [r.smin, r.smax] = [0n, min(a.smax, b.smax)];
-      else if (a.smin >= 0n) [r.smin, r.smax] = [0n, a.smax];
-      else if (b.smin >= 0n) [r.smin, r.smax] = [0n, b.smax];
+      if (a.smin >= 0n && b.smin >= 0n) {
+        r.smin = 0n;
+        r.smax = min(a.smax, b.smax);
+      } else if (a.smin >= 0n) {
+        r.smin = 0n;
+        r.smax = a.smax;
+      } else if (b.smin >= 0n) {
+        r.smin = 0n;
+        r.smax = b.smax;
+      }
       return r;
     case AluOp.OR:
       r.umin = max(a.umin, b.umin);
@@ -302,26 +389,33 @@ function rangeAlu(op: number, a: Range, b: Range, bConst: bigint | null, w: Widt
     case AluOp.LSH: {
       if (bConst === null) return r;
       const s = bConst;
-      if (a.umax << s <= umaxOf(w)) [r.umin, r.umax] = [a.umin << s, a.umax << s];
+      if (a.umax << s <= umaxOf(w)) {
+        r.umin = a.umin << s;
+        r.umax = a.umax << s;
+      }
       return r;
     }
     case AluOp.RSH:
       if (bConst === null) return r;
-      [r.umin, r.umax] = [a.umin >> bConst, a.umax >> bConst];
+      r.umin = a.umin >> bConst;
+      r.umax = a.umax >> bConst;
       return r;
     case AluOp.ARSH:
       if (bConst === null) return r;
-      [r.smin, r.smax] = [a.smin >> bConst, a.smax >> bConst];
+      r.smin = a.smin >> bConst;
+      r.smax = a.smax >> bConst;
       return r;
     case AluOp.DIV:
       if (bConst === null) return r;
       if (bConst === 0n) return { umin: 0n, umax: 0n, smin: 0n, smax: 0n };
-      [r.umin, r.umax] = [a.umin / bConst, a.umax / bConst];
+      r.umin = a.umin / bConst;
+      r.umax = a.umax / bConst;
       return r;
     case AluOp.MOD:
       if (bConst === null) return r;
       if (bConst === 0n || a.umax < bConst) return { ...a };
-      [r.umin, r.umax] = [0n, min(a.umax, bConst - 1n)];
+      r.umin = 0n;
+      r.umax = min(a.umax, bConst - 1n);
       return r;
     default:
       return r;

@@ -7,7 +7,7 @@
 import { formatInsn } from '../asm/disassembler.js';
 import { VerifierError } from '../errors.js';
 import { branchTarget, type Insn, isBranch, isMemoryAccess, isUnconditionalJump } from '../isa/instruction.js';
-import { AtomicOp, CallSrc, Class, CLASS_MASK, Mode, MODE_MASK, Opcode } from '../isa/opcodes.js';
+import { AtomicOp, CallSrc, Class, CLASS_MASK, Mode, MODE_MASK, Opcode, PseudoSrc } from '../isa/opcodes.js';
 import { FP, MAX_INSNS } from '../isa/registers.js';
 import { checkFields, opcodeInfo } from '../isa/table.js';
 import type { ProgramType, VerifiedProgram } from './program.js';
@@ -17,6 +17,11 @@ export interface StructureOptions {
   readonly type: ProgramType;
   /** ids of the helpers the program may call */
   readonly helperIds: ReadonlySet<number>;
+  /**
+   * number of maps in the loader's map table: when given, lddw with src MAP_IDX (5) or
+   * MAP_IDX_VALUE (6) and imm < mapCount is allowed; without it every pseudo src is rejected
+   */
+  readonly mapCount?: number;
 }
 
 /** Kernel-log text of the instruction at `pc`: `(opcode) disassembly`, or raw fields if it cannot be printed. */
@@ -85,8 +90,11 @@ function checkInsns(insns: readonly Insn[], options: StructureOptions, isSecondH
         throw reject(insns, pc, 'invalid bpf_ld_imm64 insn');
       }
       if (insn.src !== 0) {
-        // map and function pseudo loads are resolved by the ELF loader (a later stage)
-        throw reject(insns, pc, `lddw with pseudo src ${insn.src} is not supported yet`);
+        // map loads by index into the loader's map table (src/object.ts resolves them to addresses
+        // before the engines run); other pseudo sources (fd, BTF id, function) are not supported
+        const isMapIndex = insn.src === PseudoSrc.MAP_IDX || insn.src === PseudoSrc.MAP_IDX_VALUE;
+        if (!isMapIndex || options.mapCount === undefined) throw reject(insns, pc, `lddw with pseudo src ${insn.src} is not supported yet`);
+        if (insn.imm < 0 || insn.imm >= options.mapCount) throw reject(insns, pc, `map index ${insn.imm} out of range, the object has ${options.mapCount} maps`);
       }
       isSecondHalf[pc + 1] = 1;
     }

@@ -33,6 +33,7 @@ import {
   curFrame,
   isPointer,
   newFrame,
+  ownStack,
   pointerReg,
   regOf,
   scalarReg,
@@ -101,6 +102,8 @@ export class Checker {
   private readonly maps: MapInfo[];
   /** outer map index -> index of its inner map in `maps` */
   private readonly innerIndex = new Map<number, number>();
+  /** per pc * 2 (+1 for the unsigned 32-bit form): the imm operand as a scalar register (immReg) */
+  private readonly immRegs: (RegState | undefined)[] = [];
   /** every chain of function starts seen at a call, joined by ',' */
   readonly callChains = new Map<string, number>();
 
@@ -167,6 +170,20 @@ export class Checker {
 
   // ---------------------------------------------------------------- registers
 
+  /**
+   * The scalar of the instruction's imm as an operand: sign-extended to 64 bits ('s64') or taken as
+   * an unsigned 32-bit value ('u32'); built once per pc and variant (registers are immutable).
+   */
+  private immReg(pc: number, kind: 's64' | 'u32'): RegState {
+    const i = pc * 2 + (kind === 'u32' ? 1 : 0);
+    const cached = this.immRegs[i];
+    if (cached !== undefined) return cached;
+    const imm = this.insns[pc]?.imm ?? 0;
+    const reg = scalarReg(scalarConst(kind === 's64' ? BigInt(imm) : BigInt(imm >>> 0)));
+    this.immRegs[i] = reg;
+    return reg;
+  }
+
   private readReg(st: VerifierState, pc: number, r: number): RegState {
     const reg = regOf(curFrame(st), r);
     if (reg.type === 'not_init') this.fail(pc, `R${r} !read_ok`);
@@ -187,7 +204,7 @@ export class Checker {
     if (op === AluOp.MOV) {
       if (insn.dst === FP) this.fail(pc, 'frame pointer is read only');
       if (!x) {
-        this.writeReg(st, pc, insn.dst, scalarReg(scalarConst(is64 ? BigInt(insn.imm) : BigInt(insn.imm >>> 0))));
+        this.writeReg(st, pc, insn.dst, this.immReg(pc, is64 ? 's64' : 'u32'));
         return;
       }
       const src = this.readReg(st, pc, insn.src);
@@ -219,7 +236,7 @@ export class Checker {
       const bits = insn.imm as 16 | 32 | 64;
       return this.writeReg(st, pc, insn.dst, scalarReg(scalarEnd(dst.value, bits, !is64 ? x : true)));
     }
-    const src = x ? this.readReg(st, pc, insn.src) : scalarReg(scalarConst(is64 ? BigInt(insn.imm) : BigInt(insn.imm >>> 0)));
+    const src = x ? this.readReg(st, pc, insn.src) : this.immReg(pc, is64 ? 's64' : 'u32');
     if (dst.type === 'scalar' && src.type === 'scalar') {
       if ((op === AluOp.DIV || op === AluOp.MOD) && !x && insn.imm === 0) this.fail(pc, 'div by zero');
       const isSigned = (op === AluOp.DIV || op === AluOp.MOD) && insn.off === 1;
@@ -324,7 +341,7 @@ export class Checker {
     const size = sizeBytes((insn.op & SIZE_MASK) as Size);
     const dst = this.readReg(st, pc, insn.dst);
     if (!isStx) {
-      this.memAccess(st, pc, insn.dst, dst, insn.off, size, 'write', scalarReg(scalarConst(BigInt(insn.imm))));
+      this.memAccess(st, pc, insn.dst, dst, insn.off, size, 'write', this.immReg(pc, 's64'));
       return;
     }
     const value = this.readReg(st, pc, insn.src);
@@ -352,10 +369,7 @@ export class Checker {
    * store's effect; returns the loaded value (REG_UNKNOWN for stores).
    */
   private memAccess(st: VerifierState, pc: number, regno: number, reg: RegState, off: number, size: number, access: 'read' | 'write', value: RegState | undefined, valueRegno = -1): RegState {
-    const leak = (where: string): void => {
-      if (access === 'write' && value !== undefined && isPointer(value) && this.opts.unprivileged) this.fail(pc, `R${valueRegno} leaks addr into ${where}`);
-    };
-    const sized = (): RegState => scalarReg(scalarOfSize(size));
+    const leaks = access === 'write' && value !== undefined && isPointer(value) && this.opts.unprivileged;
     switch (reg.type) {
       case 'not_init':
         return this.fail(pc, `R${regno} !read_ok`);
@@ -369,31 +383,31 @@ export class Checker {
       case 'stack':
         return this.stackAccess(st, pc, regno, reg, off, size, access, value);
       case 'ctx':
-        leak('ctx');
+        if (leaks) this.fail(pc, `R${valueRegno} leaks addr into ctx`);
         return this.ctxAccess(pc, regno, reg, off, size, access);
       case 'pkt':
       case 'pkt_meta': {
         if (this.opts.type === 'socket_filter' || (access === 'write' && this.opts.type !== 'xdp' && this.opts.type !== 'tc'))
           this.fail(pc, `cannot ${access === 'write' ? 'write into' : 'read from'} packet`);
-        leak('packet');
+        if (leaks) this.fail(pc, `R${valueRegno} leaks addr into packet`);
         this.checkPacketRange(pc, regno, reg, off, size);
-        return sized();
+        return sizedScalar(size);
       }
       case 'map_value': {
-        leak('map');
+        if (leaks) this.fail(pc, `R${valueRegno} leaks addr into map`);
         const map = this.maps[reg.map];
         this.checkMapAccessType(pc, map, access, reg.off + off, size);
         this.checkRegion(pc, regno, reg, off, size, map?.valueSize ?? 0, (o) => `invalid access to map value, value_size=${map?.valueSize ?? 0} off=${o} size=${size}`);
-        return sized();
+        return sizedScalar(size);
       }
       case 'mem':
-        leak('mem');
+        if (leaks) this.fail(pc, `R${valueRegno} leaks addr into mem`);
         this.checkRegion(pc, regno, reg, off, size, reg.memSize, (o) => `invalid access to memory, mem_size=${reg.memSize} off=${o} size=${size}`);
-        return sized();
+        return sizedScalar(size);
       case 'input':
         // raw type: the input memory's size is known only at run time; the engines check this pc
         this.inputAccess[pc] = 1;
-        return sized();
+        return sizedScalar(size);
       default: {
         const never: never = reg.type;
         throw new Error(`unknown register type ${String(never)}`);
@@ -465,6 +479,7 @@ export class Checker {
       return scalarReg(scalarOfSize(size));
     }
     if (value !== undefined && isPointer(value)) this.fail(pc, 'spilled ptr in range of var-offset stack write');
+    ownStack(frame);
     const isZero = value !== undefined && scalarIsConst(value.value) && value.value.var.value === 0n;
     for (let s = (min + STACK_SIZE) >> 3; s <= (end - 1 + STACK_SIZE) >> 3; s++) {
       if (frame.spills[s] === undefined) continue;
@@ -489,6 +504,7 @@ export class Checker {
     const base = o + STACK_SIZE;
     const k = base >> 3;
     if (access === 'write') {
+      ownStack(frame);
       const v = value ?? REG_UNKNOWN;
       if (isPointer(v) && size !== 8) this.fail(pc, 'invalid size of register spill');
       if (size === 8 && (v.type === 'scalar' || isPointer(v))) {
@@ -526,7 +542,7 @@ export class Checker {
       if (b === Slot.SPILL && isPointer(frame.spills[(base + i) >> 3] ?? REG_UNKNOWN)) this.fail(pc, 'invalid size of register fill');
       if (b !== Slot.ZERO) allZero = false;
     }
-    return allZero ? scalarReg(scalarConst(0n)) : scalarReg(scalarOfSize(size));
+    return allZero ? REG_ZERO : sizedScalar(size);
   }
 
   private ctxAccess(pc: number, regno: number, reg: RegState, off: number, size: number, access: 'read' | 'write'): RegState {
@@ -584,11 +600,7 @@ export class Checker {
     const x = (insn.op & SOURCE_MASK) === Source.X;
     const target = pc + 1 + insn.off;
     const dst = this.readReg(st, pc, insn.dst);
-    const src = x ? this.readReg(st, pc, insn.src) : scalarReg(scalarConst(is32 ? BigInt(insn.imm >>> 0) : BigInt(insn.imm)));
-    const both = (): Successor[] => [
-      { pc: pc + 1, state: st },
-      { pc: target, state: copyState(st) },
-    ];
+    const src = x ? this.readReg(st, pc, insn.src) : this.immReg(pc, is32 ? 'u32' : 's64');
     if (dst.type === 'scalar' && src.type === 'scalar') {
       const taken = branchTaken(op, dst.value, src.value, w);
       if (taken === 1) return [{ pc: target, state: st }];
@@ -601,10 +613,6 @@ export class Checker {
       return out;
     }
     // NULL checks of *_or_null pointers (kernel mark_ptr_or_null_regs)
-    const nullable = (r: RegState): boolean => r.type === 'map_value_or_null' || r.type === 'mem_or_null' || r.type === 'map_ptr_or_null';
-    // the raw type's input pointer may be NULL when there is no input: its comparisons stay unknown
-    const nonNull = (r: RegState): boolean => isPointer(r) && !nullable(r) && r.type !== 'input';
-    const isZero = (r: RegState): boolean => r.type === 'scalar' && scalarIsConst(r.value) && r.value.var.value === 0n;
     if ((op === JmpOp.JEQ || op === JmpOp.JNE) && !is32 && ((nullable(dst) && isZero(src)) || (nullable(src) && isZero(dst)))) {
       const ptr = nullable(dst) ? dst : src;
       const other = copyState(st);
@@ -627,7 +635,10 @@ export class Checker {
       if (pkt !== null) return pkt;
     }
     if (this.opts.unprivileged && (isPointer(dst) || isPointer(src))) this.fail(pc, `R${isPointer(dst) ? insn.dst : insn.src} pointer comparison prohibited`);
-    return both();
+    return [
+      { pc: pc + 1, state: st },
+      { pc: target, state: copyState(st) },
+    ];
   }
 
   /** Applies `dst op src` (or its negation when `fallthrough`) to the registers; null when impossible. */
@@ -676,7 +687,11 @@ export class Checker {
       for (let r = 0; r < f.regs.length; r++) f.regs[r] = fn(regOf(f, r));
       for (let k = 0; k < f.spills.length; k++) {
         const sp = f.spills[k];
-        if (sp !== undefined) f.spills[k] = fn(sp);
+        if (sp === undefined) continue;
+        const next = fn(sp);
+        if (next === sp) continue;
+        ownStack(f);
+        f.spills[k] = next;
       }
     }
   }
@@ -755,7 +770,7 @@ export class Checker {
     st.frames.push(callee);
     const chain = st.frames.map((f) => f.funcStart).join(',');
     if (!this.callChains.has(chain)) this.callChains.set(chain, pc);
-    this.log.line(1, `caller:\n callee:\n  frame${callee.frameno}: pc ${target}`);
+    if (this.log.level >= 1) this.log.line(1, `caller:\n callee:\n  frame${callee.frameno}: pc ${target}`);
     return [{ pc: target, state: st }];
   }
 
@@ -770,7 +785,7 @@ export class Checker {
       // pointers into the dead frame that were stored in a caller's stack become plain scalars
       const dead = callee.frameno;
       this.mapAllRegs(st, (r) => (r.type === 'stack' && r.frameno >= dead ? REG_UNKNOWN : r));
-      this.log.line(1, `returning from callee:\n to caller at ${callee.callsite + 1}:`);
+      if (this.log.level >= 1) this.log.line(1, `returning from callee:\n to caller at ${callee.callsite + 1}:`);
       return [{ pc: callee.callsite + 1, state: st }];
     }
     if (isPointer(r0) && this.opts.unprivileged) this.fail(pc, 'R0 leaks addr as return value');
@@ -944,6 +959,7 @@ export class Checker {
             if (b === Slot.SPILL && this.opts.unprivileged && isPointer(frame.spills[(base + i) >> 3] ?? REG_UNKNOWN)) this.fail(pc, `R${regno} leaks addr into helper function`);
           }
         } else {
+          ownStack(frame);
           for (let s = base >> 3; s <= (base + size - 1) >> 3; s++) {
             if (frame.spills[s] !== undefined) {
               for (let i = s * 8; i < s * 8 + 8; i++) if (frame.slots[i] === Slot.SPILL) frame.slots[i] = Slot.MISC;
@@ -973,6 +989,30 @@ export class Checker {
         this.fail(pc, `R${regno} type=${typeName(reg.type)} expected=fp, pkt, pkt_meta, map_value, mem`);
     }
   }
+}
+
+/** True for the pointer kinds that may be NULL until checked. */
+function nullable(r: RegState): boolean {
+  return r.type === 'map_value_or_null' || r.type === 'mem_or_null' || r.type === 'map_ptr_or_null';
+}
+
+/** True for pointers known not to be NULL (the raw type's input pointer may be NULL when there is no input). */
+function nonNull(r: RegState): boolean {
+  return isPointer(r) && !nullable(r) && r.type !== 'input';
+}
+
+/** True for the scalar constant 0. */
+function isZero(r: RegState): boolean {
+  return r.type === 'scalar' && scalarIsConst(r.value) && r.value.var.value === 0n;
+}
+
+const REG_ZERO: RegState = scalarReg(scalarConst(0n));
+
+const SIZED_SCALARS: readonly RegState[] = [1, 2, 3, 4, 5, 6, 7, 8].map((n) => scalarReg(scalarOfSize(n)));
+
+/** The unknown scalar of a zero-extending `size`-byte load (shared, registers are immutable). */
+function sizedScalar(size: number): RegState {
+  return SIZED_SCALARS[size - 1] ?? scalarReg(scalarOfSize(size));
 }
 
 /** The zero-extended value of a `size`-byte load of an abstract scalar. */

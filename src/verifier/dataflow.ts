@@ -145,16 +145,20 @@ export function verifyDataflow(program: VerifiedProgram, options: DataflowOption
   const points = prunePoints(insns, program.functions);
   const liveness = computeLiveness(insns);
   /** live registers per frame: the current frame at pc, callers at their return sites (r0-r5 set by the return) */
-  const liveMasks = (state: VerifierState, pc: number): number[] =>
-    state.frames.map((_, i) => {
-      const callee = state.frames[i + 1];
-      return callee === undefined ? (liveness[pc] ?? 0) : (liveness[callee.callsite + 1] ?? 0) & ~CALL_CLOBBERED;
-    });
+  const liveMasks = (state: VerifierState, pc: number): number[] => {
+    const frames = state.frames;
+    const masks = new Array<number>(frames.length);
+    for (let i = 0; i < frames.length; i++) {
+      const callee = frames[i + 1];
+      masks[i] = callee === undefined ? (liveness[pc] ?? 0) : (liveness[callee.callsite + 1] ?? 0) & ~CALL_CLOBBERED;
+    }
+    return masks;
+  };
   /** per pc: states whose exploration is still going on, by hash (only used to detect infinite loops) */
-  const inProgress = new Map<number, Map<number, Explored[]>>();
+  const inProgress: (Map<number, Explored[]> | undefined)[] = new Array<Map<number, Explored[]> | undefined>(insns.length + 1);
   /** per pc: completely explored states, the only ones that may prune */
-  const complete = new Map<number, Explored[]>();
-  const perInsn = new Map<number, number>();
+  const complete: (Explored[] | undefined)[] = new Array<Explored[] | undefined>(insns.length + 1);
+  const perInsn = new Int32Array(insns.length + 1);
   let processed = 0;
   let states = 0;
   let held = 0;
@@ -170,15 +174,15 @@ export function verifyDataflow(program: VerifiedProgram, options: DataflowOption
     while (cur !== null) {
       cur.branches--;
       if (cur.branches > 0) break;
-      const bucket = inProgress.get(cur.pc)?.get(cur.hash);
+      const bucket = inProgress[cur.pc]?.get(cur.hash);
       if (bucket !== undefined) {
         const i = bucket.indexOf(cur);
         if (i >= 0) bucket.splice(i, 1);
       }
-      let list = complete.get(cur.pc);
+      let list = complete[cur.pc];
       if (list === undefined) {
         list = [];
-        complete.set(cur.pc, list);
+        complete[cur.pc] = list;
       }
       list.push(cur);
       cur = cur.parent;
@@ -189,15 +193,16 @@ export function verifyDataflow(program: VerifiedProgram, options: DataflowOption
   const visit = (pc: number, state: VerifierState, masks: number[], hash: number): boolean => {
     if (insns[pc]?.op === Opcode.MAY_GOTO) {
       // may_goto bounds the loop at run time: a state covered by one still being explored converges
-      for (const bucket of inProgress.get(pc)?.values() ?? []) {
+      for (const bucket of inProgress[pc]?.values() ?? []) {
         for (const e of bucket) if (stateSafe(e.state, state, false, masks)) return true;
       }
     } else {
-      for (const e of inProgress.get(pc)?.get(hash) ?? []) {
-        if (stateSafe(e.state, state, true, masks)) checker.fail(pc, `infinite loop detected at insn ${pc}`);
+      const bucket = inProgress[pc]?.get(hash);
+      if (bucket !== undefined) {
+        for (const e of bucket) if (stateSafe(e.state, state, true, masks)) checker.fail(pc, `infinite loop detected at insn ${pc}`);
       }
     }
-    const list = complete.get(pc);
+    const list = complete[pc];
     if (list === undefined) return false;
     for (let i = list.length - 1; i >= 0; i--) {
       const e = list[i] as Explored;
@@ -219,32 +224,32 @@ export function verifyDataflow(program: VerifiedProgram, options: DataflowOption
   while (stack.length > 0) {
     const work = stack.pop() as Work;
     let { pc, state, parent } = work;
-    if (work.from >= 0) log.line(1, `from ${work.from} to ${pc}: ${stateToString(state)}`);
+    if (work.from >= 0 && log.level >= 1) log.line(1, `from ${work.from} to ${pc}: ${stateToString(state)}`);
     for (;;) {
       if (points[pc] === 1) {
         const masks = liveMasks(state, pc);
         const hash = stateHash(state, masks);
         if (visit(pc, state, masks, hash)) {
           pruned++;
-          log.line(2, `${pc}: safe`);
+          if (log.level >= 2) log.line(2, `${pc}: safe`);
           finish(parent);
           break;
         }
         // like the kernel, store a new state only after some progress (2 jumps and 8 insns) since the last one
-        const count = perInsn.get(pc) ?? 0;
+        const count = perInsn[pc] ?? 0;
         if (count === 0 || (jumps - lastJumps >= 2 && processed - lastProcessed >= 8)) {
           const stored = copyState(state);
           clearSingularIds(stored);
           const e: Explored = { state: stored, hash, pc, branches: 1, parent, hits: 0, misses: 0 };
-          let byHash = inProgress.get(pc);
+          let byHash = inProgress[pc];
           if (byHash === undefined) {
             byHash = new Map();
-            inProgress.set(pc, byHash);
+            inProgress[pc] = byHash;
           }
           const bucket = byHash.get(hash);
           if (bucket === undefined) byHash.set(hash, [e]);
           else bucket.push(e);
-          perInsn.set(pc, count + 1);
+          perInsn[pc] = count + 1;
           states++;
           held++;
           if (held > peak) peak = held;
@@ -257,7 +262,7 @@ export function verifyDataflow(program: VerifiedProgram, options: DataflowOption
       processed++;
       if (processed > limit) {
         if (options.type !== 'raw' || options.onComplexityLimit !== 'check-at-run-time') checker.fail(pc, `BPF program is too large. Processed ${processed} insn`);
-        log.line(1, `BPF program is too large. Processed ${processed} insn: falling back to run-time checks of every memory access`);
+        if (log.level >= 1) log.line(1, `BPF program is too large. Processed ${processed} insn: falling back to run-time checks of every memory access`);
         return {
           program,
           log: log.text(),

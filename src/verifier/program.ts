@@ -3,6 +3,7 @@
  * may rely on. Produced by the verifier (structural pass now, data-flow pass later), consumed by
  * src/interpreter.ts and jit/compile.ts; neither engine re-checks what is recorded here as proven.
  */
+import { UsageError } from '../errors.js';
 import type { Insn } from '../isa/instruction.js';
 
 /** Program types; each decides the context, the allowed helpers and the memory rules. */
@@ -32,3 +33,15 @@ export interface VerifiedProgram {
 
 /** Default back-edge budget for programs whose termination was not proven (raw type only). */
 export const DEFAULT_LOOP_BUDGET = 100_000_000;
+
+/**
+ * The back-edge budget both engines enforce for `program`: 0 when loopBudget is absent or not
+ * positive (no counting), else loopBudget itself.
+ * @throws UsageError when loopBudget is positive but not a safe integer
+ */
+export function loopBudgetOf(program: VerifiedProgram): number {
+  const budget = program.loopBudget ?? 0;
+  if (!(budget > 0)) return 0;
+  if (!Number.isSafeInteger(budget)) throw new UsageError(`loop budget ${budget} is not a safe integer`);
+  return budget;
+}

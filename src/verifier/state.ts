@@ -1,8 +1,9 @@
 /**
  * @fileoverview Abstract verifier state: register states (NOT_INIT, scalars, pointer kinds with a
  * fixed and a variable offset), per-byte stack slot states for each 512-byte frame, the call-frame
- * chain and acquired references. Also the "old state is more general" test used for pruning and
- * the kernel-style text of registers. Transfer functions live in check.ts, scalar math in bounds.ts.
+ * chain and acquired references. Registers are immutable and shared; a frame's stack is shared
+ * copy-on-write between copies of a state (ownStack before a change), with its hash cached. Also
+ * the "old state is more general" test used for pruning and the kernel-style text of registers. Transfer functions live in check.ts, scalar math in bounds.ts.
  */
 import { SCALAR_UNKNOWN, scalarConst, scalarEquals, scalarIsConst, scalarToString, scalarWithin, type Scalar } from './bounds.js';
 import { tnumIsConst } from './tnum.js';
@@ -83,13 +84,20 @@ export function isPointer(r: RegState): boolean {
 export const Slot = { INVALID: 0, MISC: 1, ZERO: 2, SPILL: 3 } as const;
 export type Slot = (typeof Slot)[keyof typeof Slot];
 
-/** One call frame: registers and its 512-byte stack. */
+/**
+ * One call frame: registers and its 512-byte stack. The stack (`slots` and `spills`) is shared
+ * copy-on-write between copies of a state: call ownStack before changing either.
+ */
 export interface FuncState {
   regs: RegState[];
   /** byte i describes fp - 512 + i */
   slots: Uint8Array;
   /** per 8-byte slot (index (off + 512) / 8), the register spilled there when all 8 bytes are SPILL */
   spills: (RegState | undefined)[];
+  /** true when `slots` and `spills` may be shared with another frame (copy before writing) */
+  stackShared: boolean;
+  /** cached hash of `slots` and `spills` (see stateHash), -1 when not computed since the last change */
+  stackHash: number;
   /** pc of the call instruction that created this frame; -1 for the entry frame */
   readonly callsite: number;
   readonly frameno: number;
@@ -115,16 +123,46 @@ export interface VerifierState {
 export function newFrame(frameno: number, callsite: number, funcStart: number): FuncState {
   const regs = new Array<RegState>(REGISTER_COUNT).fill(REG_NOT_INIT);
   regs[FP] = pointerReg('stack', { frameno });
-  return { regs, slots: new Uint8Array(STACK_SIZE), spills: new Array<RegState | undefined>(STACK_SIZE / 8).fill(undefined), callsite, frameno, funcStart };
+  return {
+    regs,
+    slots: new Uint8Array(STACK_SIZE),
+    spills: new Array<RegState | undefined>(STACK_SIZE / 8).fill(undefined),
+    stackShared: false,
+    stackHash: -1,
+    callsite,
+    frameno,
+    funcStart,
+  };
 }
 
-/** Deep copy of a state (registers are immutable and shared). */
+/** Copy of a state (registers are immutable and shared; stacks are shared copy-on-write). */
 export function copyState(s: VerifierState): VerifierState {
-  return {
-    frames: s.frames.map((f) => ({ ...f, regs: f.regs.slice(), slots: f.slots.slice(), spills: f.spills.slice() })),
-    refs: s.refs.slice(),
-    mayGotoDepth: s.mayGotoDepth,
-  };
+  const frames = new Array<FuncState>(s.frames.length);
+  for (let i = 0; i < frames.length; i++) {
+    const f = s.frames[i] as FuncState;
+    f.stackShared = true;
+    frames[i] = {
+      regs: f.regs.slice(),
+      slots: f.slots,
+      spills: f.spills,
+      stackShared: true,
+      stackHash: f.stackHash,
+      callsite: f.callsite,
+      frameno: f.frameno,
+      funcStart: f.funcStart,
+    };
+  }
+  return { frames, refs: s.refs.slice(), mayGotoDepth: s.mayGotoDepth };
+}
+
+/** Makes the frame's stack its own (copying it when shared) before a change to `slots` or `spills`. */
+export function ownStack(f: FuncState): void {
+  if (f.stackShared) {
+    f.slots = f.slots.slice();
+    f.spills = f.spills.slice();
+    f.stackShared = false;
+  }
+  f.stackHash = -1;
 }
 
 /** The current (innermost) frame. */
@@ -145,29 +183,40 @@ export function regOf(f: FuncState, r: number): RegState {
  */
 export function clearSingularIds(s: VerifierState): void {
   const counts = new Map<number, number>();
-  const each = (fn: (r: RegState) => RegState): void => {
-    for (const f of s.frames) {
-      for (let r = 0; r < f.regs.length; r++) f.regs[r] = fn(regOf(f, r));
-      for (let k = 0; k < f.spills.length; k++) {
-        const sp = f.spills[k];
-        if (sp !== undefined) f.spills[k] = fn(sp);
-      }
+  for (const f of s.frames) {
+    for (const r of f.regs) if (r.id !== 0 && r.type === 'scalar') counts.set(r.id, (counts.get(r.id) ?? 0) + 1);
+    for (const sp of f.spills) if (sp !== undefined && sp.id !== 0 && sp.type === 'scalar') counts.set(sp.id, (counts.get(sp.id) ?? 0) + 1);
+  }
+  if (counts.size === 0) return;
+  for (const f of s.frames) {
+    for (let r = 0; r < f.regs.length; r++) {
+      const reg = regOf(f, r);
+      if (reg.type === 'scalar' && reg.id !== 0 && counts.get(reg.id) === 1) f.regs[r] = { ...reg, id: 0 };
     }
-  };
-  each((r) => {
-    if (r.type === 'scalar' && r.id !== 0) counts.set(r.id, (counts.get(r.id) ?? 0) + 1);
-    return r;
-  });
-  each((r) => (r.type === 'scalar' && r.id !== 0 && counts.get(r.id) === 1 ? { ...r, id: 0 } : r));
+    for (let k = 0; k < f.spills.length; k++) {
+      const sp = f.spills[k];
+      if (sp === undefined || sp.type !== 'scalar' || sp.id === 0 || counts.get(sp.id) !== 1) continue;
+      // ids are not part of the stack hash: keep it across the change
+      const hash = f.stackHash;
+      ownStack(f);
+      f.stackHash = hash;
+      f.spills[k] = { ...sp, id: 0 };
+    }
+  }
 }
 
-/** Bijective id map used while comparing two states (kernel check_ids). */
+/** Bijective id map used while comparing two states (kernel check_ids); the maps are built on first use. */
 class IdMap {
-  private readonly oldToCur = new Map<number, number>();
-  private readonly curToOld = new Map<number, number>();
+  private oldToCur: Map<number, number> | null = null;
+  private curToOld: Map<number, number> | null = null;
   check(oldId: number, curId: number): boolean {
     if (oldId === 0 && curId === 0) return true;
     if (oldId === 0 || curId === 0) return false;
+    if (this.oldToCur === null || this.curToOld === null) {
+      this.oldToCur = new Map([[oldId, curId]]);
+      this.curToOld = new Map([[curId, oldId]]);
+      return true;
+    }
     const a = this.oldToCur.get(oldId);
     const b = this.curToOld.get(curId);
     if (a === undefined && b === undefined) {
@@ -236,26 +285,26 @@ export function regEquals(a: RegState, b: RegState): boolean {
 }
 
 function stackSafe(old: FuncState, cur: FuncState, ids: IdMap, exact: boolean): boolean {
-  for (let i = 0; i < STACK_SIZE; i++) {
-    const o = old.slots[i] as Slot;
-    const c = cur.slots[i] as Slot;
-    if (exact) {
-      if (o !== c) return false;
-      continue;
-    }
+  const os = old.slots;
+  const cs = cur.slots;
+  for (let i = os === cs ? STACK_SIZE : 0; i < STACK_SIZE; i++) {
+    const o = os[i] as Slot;
+    const c = cs[i] as Slot;
+    // equal bytes are always safe here; two SPILL bytes are compared through the spilled registers below
+    if (o === c) continue;
+    if (exact) return false;
     if (o === Slot.INVALID) continue;
     if (o === Slot.MISC) {
-      if (c === Slot.MISC || c === Slot.ZERO) continue;
+      if (c === Slot.ZERO) continue;
       if (c === Slot.SPILL && cur.spills[i >> 3]?.type === 'scalar') continue;
       return false;
     }
     if (o === Slot.ZERO) {
-      if (c === Slot.ZERO) continue;
       const sp = cur.spills[i >> 3];
       if (c === Slot.SPILL && sp?.type === 'scalar' && scalarIsConst(sp.value) && sp.value.var.value === 0n) continue;
       return false;
     }
-    if (c !== Slot.SPILL) return false;
+    return false;
   }
   for (let k = 0; k < old.spills.length; k++) {
     const o = old.spills[k];
@@ -316,8 +365,10 @@ function mix(h: number, v: number): number {
   return Math.imul(h ^ (v | 0), 16777619) >>> 0;
 }
 
+/** Mixes a 64-bit bigint through its (rounded) double value: no bigint is allocated. */
 function mixBig(h: number, v: bigint): number {
-  return mix(mix(h, Number(BigInt.asUintN(32, v))), Number(BigInt.asUintN(32, v >> 32n)));
+  const d = Number(v);
+  return mix(mix(h, d), d / 4294967296);
 }
 
 function regHash(h: number, r: RegState): number {
@@ -325,8 +376,7 @@ function regHash(h: number, r: RegState): number {
   if (r.type === 'not_init') return x;
   const v = r.value;
   x = mixBig(mixBig(x, v.var.value), v.var.mask);
-  x = mixBig(mixBig(mixBig(mixBig(x, v.umin), v.umax), v.smin), v.smax);
-  return mixBig(mixBig(mixBig(mixBig(x, v.u32min), v.u32max), v.s32min), v.s32max);
+  return mixBig(mixBig(mixBig(mixBig(x, v.umin), v.umax), v.smin), v.smax);
 }
 
 /** A 32-bit hash equal for any two states that stateSafe(exact) may call identical (ids are not part of it). */
@@ -338,11 +388,20 @@ export function stateHash(s: VerifierState, liveMasks?: readonly number[]): numb
     const live = liveMasks?.[i] ?? 0xffff;
     h = mix(h, f.callsite);
     for (let r = 0; r < REGISTER_COUNT; r++) if (r >= FP || (live & (1 << r)) !== 0) h = regHash(h, regOf(f, r));
-    for (let b = 0; b < f.slots.length; b++) h = mix(h, f.slots[b] ?? 0);
-    for (let k = 0; k < f.spills.length; k++) {
-      const sp = f.spills[k];
-      if (sp !== undefined) h = regHash(mix(h, k), sp);
-    }
+    if (f.stackHash < 0) f.stackHash = hashStack(f);
+    h = mix(h, f.stackHash);
+  }
+  return h;
+}
+
+/** Hash of a frame's stack bytes and spilled registers (cached in the frame until ownStack). */
+function hashStack(f: FuncState): number {
+  let h = 2166136261;
+  const slots = f.slots;
+  for (let b = 0; b < STACK_SIZE; b += 4) h = mix(h, (slots[b] ?? 0) | ((slots[b + 1] ?? 0) << 8) | ((slots[b + 2] ?? 0) << 16) | ((slots[b + 3] ?? 0) << 24));
+  for (let k = 0; k < f.spills.length; k++) {
+    const sp = f.spills[k];
+    if (sp !== undefined) h = regHash(mix(h, k), sp);
   }
   return h;
 }

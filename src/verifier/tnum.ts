@@ -7,6 +7,9 @@
 
 const U64 = (1n << 64n) - 1n;
 const U32 = (1n << 32n) - 1n;
+const HI32 = U64 ^ U32;
+/** LOW_BITS[n] = 2^n - 1 for n in 0..64 (built once: bigint shifts allocate) */
+const LOW_BITS: readonly bigint[] = Array.from({ length: 65 }, (_, n) => (1n << BigInt(n)) - 1n);
 
 /** A tristate number: `value` holds the known bits, `mask` the unknown ones (value & mask == 0). */
 export interface Tnum {
@@ -25,9 +28,9 @@ export function tnumConst(value: bigint): Tnum {
 /** The smallest tnum containing every value of the unsigned range [min, max]. */
 export function tnumRange(min: bigint, max: bigint): Tnum {
   const chi = min ^ max;
-  const bits = chi === 0n ? 0 : chi.toString(2).length;
+  const bits = chi <= U32 ? 32 - Math.clz32(Number(chi)) : 64 - Math.clz32(Number(chi >> 32n));
   if (bits > 63) return TNUM_UNKNOWN;
-  const delta = (1n << BigInt(bits)) - 1n;
+  const delta = LOW_BITS[bits] ?? 0n;
   return { value: min & ~delta & U64, mask: delta };
 }
 
@@ -108,17 +111,52 @@ export function tnumXor(a: Tnum, b: Tnum): Tnum {
 
 /** Multiplication modulo 2^64 (shift-and-add over the known and unknown bits of `a`). */
 export function tnumMul(a: Tnum, b: Tnum): Tnum {
+  // loops multiply the same operands again and again: remember the last product
+  if (a.value === mulCache.av && a.mask === mulCache.am && b.value === mulCache.bv && b.mask === mulCache.bm) return mulCache.result;
+  const result = tnumMulUncached(a, b);
+  mulCache = { av: a.value, am: a.mask, bv: b.value, bm: b.mask, result };
+  return result;
+}
+
+/** The operands and result of the last tnumMul. */
+let mulCache: { av: bigint; am: bigint; bv: bigint; bm: bigint; result: Tnum } = { av: -1n, am: -1n, bv: -1n, bm: -1n, result: TNUM_UNKNOWN };
+
+function tnumMulUncached(a: Tnum, b: Tnum): Tnum {
   const accV = (a.value * b.value) & U64;
-  let accM: Tnum = { value: 0n, mask: 0n };
-  let x = a;
-  let y = b;
-  while (x.value !== 0n || x.mask !== 0n) {
-    if ((x.value & 1n) !== 0n) accM = tnumAdd(accM, { value: 0n, mask: y.mask });
-    else if ((x.mask & 1n) !== 0n) accM = tnumAdd(accM, { value: 0n, mask: y.value | y.mask });
-    x = tnumRshift(x, 1);
-    y = tnumLshift(y, 1);
+  // accM as two bigints, each step an inlined tnumAdd(accM, { value: 0, mask: m })
+  let accValue = 0n;
+  let accMask = 0n;
+  let xv = a.value;
+  let xm = a.mask;
+  let yv = b.value;
+  let ym = b.mask;
+  while (xv !== 0n || xm !== 0n) {
+    // bits of x known to be 0 add nothing: skip a run of them at once
+    const low = Number((xv | xm) & U32);
+    if ((low & 1) === 0) {
+      const skip = BigInt(low === 0 ? 32 : 31 - Math.clz32(low & -low));
+      xv >>= skip;
+      xm >>= skip;
+      yv = (yv << skip) & U64;
+      ym = (ym << skip) & U64;
+      continue;
+    }
+    // adding the tnum { 0, 0 } leaves a well-formed accumulator unchanged
+    const m = (xv & 1n) !== 0n ? ym : yv | ym;
+    if (m !== 0n) {
+      const sm = (accMask + m) & U64;
+      const sv = accValue;
+      const chi = ((sm + sv) & U64) ^ sv;
+      const mu = chi | accMask | m;
+      accValue = sv & ~mu & U64;
+      accMask = mu;
+    }
+    xv >>= 1n;
+    xm >>= 1n;
+    yv = (yv << 1n) & U64;
+    ym = (ym << 1n) & U64;
   }
-  return tnumAdd({ value: accV, mask: 0n }, accM);
+  return tnumAdd({ value: accV, mask: 0n }, { value: accValue, mask: accMask });
 }
 
 /** The values both tnums allow (the caller knows they overlap). */
@@ -135,7 +173,7 @@ export function tnumOverlaps(a: Tnum, b: Tnum): boolean {
 
 /** Truncation to the low `bytes` bytes (zero-extended). */
 export function tnumCast(a: Tnum, bytes: number): Tnum {
-  const m = (1n << BigInt(bytes * 8)) - 1n;
+  const m = LOW_BITS[bytes * 8] ?? U64;
   return { value: a.value & m, mask: a.mask & m };
 }
 
@@ -152,8 +190,10 @@ export function tnumSubreg(a: Tnum): Tnum {
 
 /** The value with its low 32 bits replaced by the low 32 bits of `sub`. */
 export function tnumWithSubreg(a: Tnum, sub: Tnum): Tnum {
-  const hi = tnumLshift(tnumRshift(a, 32), 32);
-  return tnumOr(hi, tnumSubreg(sub));
+  // tnumOr(tnumLshift(tnumRshift(a, 32), 32), tnumSubreg(sub)), without the intermediate tnums
+  const v = (a.value & HI32) | (sub.value & U32);
+  const mu = (a.mask & HI32) | (sub.mask & U32);
+  return { value: v, mask: mu & ~v & U64 };
 }
 
 /** Kernel-style text: the constant in decimal, or `(0xvalue; 0xmask)`. */

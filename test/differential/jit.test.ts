@@ -2,7 +2,8 @@
  * @fileoverview Differential test: generated programs (test/support/gen-program.ts) run on the
  * interpreter and the JIT (blinding on, seeded keys) must agree on r0, errors, input memory and
  * stack. Seeds are consecutive from BASE_SEED (override with DIFF_SEED / DIFF_COUNT); a failure
- * prints the seed and the disassembled program.
+ * prints the seed and the disassembled program. A variant runs with a small VerifiedProgram.loopBudget
+ * (and loops that may never end): both engines must stop at the same back-edge with the same error.
  */
 import { describe, expect, it } from 'vitest';
 import { OPCODES } from '../../src/isa/table.js';
@@ -46,6 +47,31 @@ describe('interpreter vs jit on generated programs', () => {
       if (failures.length >= 3) break;
     }
     expect(failures.join('\n\n')).toBe('');
+  });
+
+  it('agrees on loop budget exhaustion: same pc, kind and message, or the same result', async () => {
+    const failures: string[] = [];
+    let exhausted = 0;
+    let other = 0;
+    for (let i = 0; i < 400; i++) {
+      const seed = BASE_SEED + 3 * COUNT + i;
+      // half the programs have loops that may never end; budgets from 1 (most loops exhaust it) to 200
+      const generated = generateProgram(seed, { size: 20 + (i % 40), unboundedLoops: i % 2 === 0 });
+      const loopBudget = [1, 2, 3, 5, 200][i % 5] ?? 1;
+      const { difference, reference } = await compareEngines(generated, { loopBudget, random: seededKeys(seed), chunkThreshold: i % 3 === 0 ? 4 + (i % 8) : 4000 });
+      if (difference !== undefined) failures.push(`loop budget ${loopBudget}: ${formatFailure(generated, difference)}`);
+      if (failures.length >= 3) break;
+      const match = /^RuntimeError pc=(\d+) kind=budget: loop budget of (\d+) iterations exhausted at pc (\d+)$/.exec(reference.error ?? '');
+      if (match === null) {
+        other++;
+      } else {
+        exhausted++;
+        expect([match[2], match[3]]).toEqual([String(loopBudget), match[1]]);
+      }
+    }
+    expect(failures.join('\n\n')).toBe('');
+    expect(exhausted).toBeGreaterThan(20);
+    expect(other).toBeGreaterThan(20);
   });
 
   it('covers every opcode of the ISA table within 500 programs', () => {

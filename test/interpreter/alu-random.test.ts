@@ -89,7 +89,7 @@ describe('ALU semantics against a BigInt model', () => {
     const next = rng(SEED);
     for (let i = 0; i < CASES; i++) {
       const c = makeCase(next);
-      const prog = await load(c.insns);
+      const prog = await load(c.insns, { verifier: 'structural' });
       const got = prog.run().r0;
       if (got !== c.want) {
         throw new Error(`seed 0x${SEED.toString(16)} case ${i}: ${c.text}: got 0x${got.toString(16)}, want 0x${c.want.toString(16)}`);

@@ -48,7 +48,7 @@ describe('load', () => {
   });
 
   it('passes r1 = 0 and r2 = 0 without memory, and the length with memory', async () => {
-    const prog = await load(assemble('mov %r0, %r1\nlsh %r0, 32\nor %r0, %r2\nexit'));
+    const prog = await load(assemble('mov %r0, %r1\nlsh %r0, 32\nor %r0, %r2\nexit'), { verifier: 'structural' });
     expect(prog.run().r0).toBe(0n);
     expect(prog.run(new Uint8Array()).r0).toBe(0n);
     expect(prog.run(new Uint8Array(3)).r0 & 0xffffffffn).toBe(3n);
@@ -56,7 +56,7 @@ describe('load', () => {
 
   it.each([
     { name: 'an unknown engine', options: { engine: 'vm' } as unknown as LoadOptions, code: ErrorCode.USAGE },
-    { name: 'an unsupported program type', options: { type: 'xdp' as ProgramType }, code: ErrorCode.USAGE },
+    { name: 'an unsupported program type', options: { type: 'kprobe' as ProgramType }, code: ErrorCode.USAGE },
     { name: 'an optimize level out of range', options: { optimize: 4 }, code: ErrorCode.USAGE },
     { name: 'a helper id that is not an integer', options: { helpers: { ['x' as unknown as number]: () => 0 } }, code: ErrorCode.USAGE },
     { name: 'a helper that is not a function', options: { helpers: { 1: 5 as unknown as () => number } }, code: ErrorCode.USAGE },
@@ -93,10 +93,14 @@ describe('load', () => {
 
 describe('verify', () => {
   it('returns the verified program', () => {
-    const program = verify(assemble('call 1\nldxb %r0, [%r1]\nexit'), { helpers: { 1: () => 0 } });
+    // r1 is clobbered by the call: the input pointer survives in r6. The stack store is proven (0),
+    // the input read through r6 is checked at run time (1).
+    const program = verify(assemble('mov %r6, %r1\nstdw [%r10-8], 1\ncall 1\nldxb %r0, [%r6]\nexit'), { helpers: { 1: () => 0 } });
     expect(program.functions).toEqual([0]);
     expect(program.helperIds).toEqual([1]);
-    expect([...program.checkedAccess]).toEqual([0, 1, 0]);
+    expect([...program.checkedAccess]).toEqual([0, 0, 0, 1, 0]);
+    expect(program.stats.fallback).toBe(false);
+    expect(program.loopBudget).toBeUndefined();
   });
 
   it('throws VerifierError for a rejected program', () => {

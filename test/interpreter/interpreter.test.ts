@@ -4,10 +4,10 @@
  * and moves, byte order, atomics, may_goto, local calls, helpers and run isolation. Exact values only.
  */
 import { describe, expect, it } from 'vitest';
-import { assemble, type HelperFn, load, RuntimeError } from 'ebpf-wasm';
+import { assemble, type HelperFn, load, type Program, RuntimeError } from 'ebpf-wasm';
 
 async function r0Of(asm: string, mem?: Uint8Array, helpers: Record<number, HelperFn> = {}): Promise<bigint> {
-  const prog = await load(assemble(asm), { helpers });
+  const prog = await load(assemble(asm), { helpers, verifier: 'structural' });
   return prog.run(mem).r0;
 }
 
@@ -216,7 +216,7 @@ describe('memory', () => {
   });
 
   it('clears the stack between runs', async () => {
-    const prog = await load(assemble('ldxdw %r0, [%r10-8]\nadd %r0, 1\nstxdw [%r10-8], %r0\nexit'));
+    const prog = await load(assemble('ldxdw %r0, [%r10-8]\nadd %r0, 1\nstxdw [%r10-8], %r0\nexit'), { verifier: 'structural' });
     expect(prog.run().r0).toBe(1n);
     expect(prog.run().r0).toBe(1n);
   });
@@ -248,7 +248,7 @@ describe('control flow', () => {
   });
 
   it('stops a ninth frame with a call-depth error at the call', async () => {
-    const prog = await load(assemble('call local f\nexit\nf:\ncall local f\nexit'));
+    const prog = await load(assemble('call local f\nexit\nf:\ncall local f\nexit'), { verifier: 'structural' });
     expect(() => prog.run()).toThrow(expect.objectContaining({ kind: 'call-depth', pc: 2 }));
   });
 });
@@ -306,7 +306,7 @@ describe('helpers', () => {
 
   it('keeps the registers of a run that a helper re-enters', async () => {
     const asm = 'jeq %r1, 0, leaf\nmov %r6, 5\nmov %r1, 0\ncall 1\nadd %r0, %r6\nexit\nleaf:\nmov %r6, 100\nmov %r0, 1\nexit';
-    const prog = await load(assemble(asm), { helpers: { 1: () => prog.run().r0 + 10n } });
+    const prog: Program = await load(assemble(asm), { helpers: { 1: () => prog.run().r0 + 10n } });
     expect(prog.run(new Uint8Array(1)).r0).toBe(16n);
   });
 });

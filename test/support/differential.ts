@@ -41,9 +41,15 @@ function outcome(env: ExecEnv, run: () => bigint): EngineOutcome {
   return result;
 }
 
-/** Verifies a generated program structurally (raw type, the generator's helpers). */
-export function verifyGenerated(insns: readonly Insn[]): VerifiedProgram {
-  return verifyStructure(insns, { type: 'raw', helperIds: new Set(GENERATED_HELPERS.keys()) });
+/** Verifies a generated program structurally (raw type, the generator's helpers), with `loopBudget` when given. */
+export function verifyGenerated(insns: readonly Insn[], loopBudget?: number): VerifiedProgram {
+  const program = verifyStructure(insns, { type: 'raw', helperIds: new Set(GENERATED_HELPERS.keys()) });
+  return loopBudget === undefined ? program : { ...program, loopBudget };
+}
+
+/** Options of compareEngines: the JIT's, plus the VerifiedProgram.loopBudget both engines run with. */
+export interface CompareOptions extends CompileOptions {
+  loopBudget?: number;
 }
 
 /** The result of running one program on both engines. */
@@ -55,22 +61,23 @@ export interface Comparison {
 }
 
 /** Runs `program` on both engines and compares them. */
-export async function compareEngines(generated: GeneratedProgram, options: CompileOptions = {}): Promise<Comparison> {
-  const reference = runReference(generated);
-  const jit = await runCompiled(generated, options);
+export async function compareEngines(generated: GeneratedProgram, options: CompareOptions = {}): Promise<Comparison> {
+  const { loopBudget, ...compileOptions } = options;
+  const reference = runReference(generated, loopBudget);
+  const jit = await runCompiled(generated, compileOptions, loopBudget);
   return { difference: diff(reference, jit), reference };
 }
 
-function runReference(generated: GeneratedProgram): EngineOutcome {
-  const program = verifyGenerated(generated.insns);
+function runReference(generated: GeneratedProgram, loopBudget: number | undefined): EngineOutcome {
+  const program = verifyGenerated(generated.insns, loopBudget);
   const interpreterEnv = newEnv();
   interpreterEnv.clearStack();
   const a1 = interpreterEnv.setInput(generated.mem);
   return outcome(interpreterEnv, () => execute(program, interpreterEnv, BigInt(a1), BigInt(generated.mem.length)));
 }
 
-async function runCompiled(generated: GeneratedProgram, options: CompileOptions): Promise<EngineOutcome> {
-  const program = verifyGenerated(generated.insns);
+async function runCompiled(generated: GeneratedProgram, options: CompileOptions, loopBudget: number | undefined): Promise<EngineOutcome> {
+  const program = verifyGenerated(generated.insns, loopBudget);
   const jitEnv = newEnv();
   const compiled = await compileProgram(program, jitEnv, options);
   jitEnv.clearStack();

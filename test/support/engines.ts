@@ -20,8 +20,13 @@ export const CONFORMANCE_HELPERS: Readonly<Record<number, HelperFn>> = { 5: (r1)
 export async function runOnEngine(
   engine: Engine,
   code: Uint8Array | readonly Insn[],
-  options: { mem?: Uint8Array | undefined; helpers?: Readonly<Record<number, HelperFn>> } = {},
+  options: { mem?: Uint8Array | undefined; helpers?: Readonly<Record<number, HelperFn>>; verifier?: 'dataflow' | 'structural' } = {},
 ): Promise<RunResult> {
-  const prog = await load(code, { type: 'raw', engine, helpers: options.helpers ?? CONFORMANCE_HELPERS });
+  const prog = await load(code, {
+    type: 'raw',
+    engine,
+    helpers: options.helpers ?? CONFORMANCE_HELPERS,
+    ...(options.verifier === undefined ? {} : { verifier: options.verifier }),
+  });
   return prog.run(options.mem);
 }

@@ -1,5 +1,5 @@
 /**
- * @fileoverview Seeded generator of valid, terminating raw eBPF programs for differential testing
+ * @fileoverview Seeded generator of valid raw eBPF programs (terminating unless unboundedLoops is set) for differential testing
  * (interpreter vs JIT) and fuzz campaigns. It covers every opcode of isa/table.ts (lddw with src 0
  * only, no kfunc calls), forward branches, counted loops, may_goto, stack and input traffic (mostly
  * in bounds, sometimes out of bounds so both engines must fail at the same pc), helper calls, callx
@@ -44,6 +44,11 @@ export interface GenerateOptions {
   readonly size?: number;
   /** probability of an out-of-bounds access, throwing helper or unknown callx (default 0.01) */
   readonly faultRate?: number;
+  /**
+   * loops whose back-edge may never stop being taken (ja, ja32 or a random condition instead of the
+   * r8 countdown): such programs may hang, so run them only with a loop budget (default false)
+   */
+  readonly unboundedLoops?: boolean;
 }
 
 /** A small fast seeded PRNG (mulberry32). */
@@ -142,6 +147,7 @@ class FunctionGen {
     private readonly memLength: number,
     private readonly faultRate: number,
     private readonly calleeCount: number,
+    private readonly unboundedLoops = false,
   ) {}
 
   private emit(...insns: Insn[]): void {
@@ -317,6 +323,16 @@ class FunctionGen {
     this.inLoop = false;
     // the loop control belongs to the body's scope, so no jump from outside lands on it
     this.items.push({ insns: [makeInsn(Class.ALU64 | AluOp.SUB | Source.K, 8, 0, 0, 1)], scope: body });
+    if (this.unboundedLoops && rng.chance(0.5)) {
+      if (rng.chance(0.5)) {
+        this.items.push({ insns: [this.condition()], target: head, scope: body });
+        return;
+      }
+      // a random condition leaves the loop (so the code after it stays reachable), else ja back
+      this.items.push({ insns: [this.condition()], target: this.items.length + 2, scope: body });
+      this.items.push({ insns: [rng.chance(0.5) ? makeInsn(Opcode.JA) : makeInsn(Opcode.JA32)], target: head, scope: body });
+      return;
+    }
     this.items.push({ insns: [makeInsn(Class.JMP | JmpOp.JNE | Source.K, 8, 0, 0, 0)], target: head, scope: body });
   }
 
@@ -396,14 +412,15 @@ export function generateProgram(seed: number, options: GenerateOptions = {}): Ge
   for (let i = 0; i < memLength; i++) mem[i] = rng.u32() & 0xff;
   const calleeCount = rng.int(0, 2);
   const functions: FunctionGen[] = [];
-  const entry = new FunctionGen(rng, true, memLength, faultRate, calleeCount);
+  const unbounded = options.unboundedLoops ?? false;
+  const entry = new FunctionGen(rng, true, memLength, faultRate, calleeCount, unbounded);
   entry.prologue();
   entry.body(rng.int(Math.max(1, size >> 1), size));
   entry.callRemaining();
   entry.finish();
   functions.push(entry);
   for (let f = 1; f <= calleeCount; f++) {
-    const callee = new FunctionGen(rng, false, memLength, faultRate, 0);
+    const callee = new FunctionGen(rng, false, memLength, faultRate, 0, unbounded);
     callee.prologue();
     callee.body(rng.int(1, Math.max(2, size >> 2)));
     callee.finish();

@@ -8,40 +8,12 @@ import { AluOp, AtomicOp, Class, CLASS_MASK, JmpOp, Mode, MODE_MASK, OP_MASK, Ps
 import { lddwValue, type Insn } from '../isa/instruction.js';
 import { VerifierError } from '../errors.js';
 import { helperProto } from '../../runtime/helpers/prototypes.js';
-import { formatInsn } from '../asm/disassembler.js';
-
-const ALU_SYMBOLS: ReadonlyMap<number, string> = new Map([
-  [AluOp.ADD, '+='],
-  [AluOp.SUB, '-='],
-  [AluOp.MUL, '*='],
-  [AluOp.DIV, '/='],
-  [AluOp.OR, '|='],
-  [AluOp.AND, '&='],
-  [AluOp.LSH, '<<='],
-  [AluOp.RSH, '>>='],
-  [AluOp.MOD, '%='],
-  [AluOp.XOR, '^='],
-  [AluOp.MOV, '='],
-  [AluOp.ARSH, 's>>='],
-]);
-
-const JMP_SYMBOLS: ReadonlyMap<number, string> = new Map([
-  [JmpOp.JEQ, '=='],
-  [JmpOp.JGT, '>'],
-  [JmpOp.JGE, '>='],
-  [JmpOp.JSET, '&'],
-  [JmpOp.JNE, '!='],
-  [JmpOp.JSGT, 's>'],
-  [JmpOp.JSGE, 's>='],
-  [JmpOp.JLT, '<'],
-  [JmpOp.JLE, '<='],
-  [JmpOp.JSLT, 's<'],
-  [JmpOp.JSLE, 's<='],
-]);
+import { ALU_OPERATORS, formatInsn, JMP_OPERATORS } from '../asm/disassembler.js';
 
 /** Kernel operator text of an ALU op (`+=`, `s>>=`), used in error messages. */
 export function aluSymbol(op: number): string {
-  return ALU_SYMBOLS.get(op) ?? '?=';
+  // the disassembler's table, plus mov's '=' which it prints by a separate path
+  return op === AluOp.MOV ? '=' : (ALU_OPERATORS.get(op) ?? '?=');
 }
 
 function sizeName(op: number): string {
@@ -86,7 +58,7 @@ export function insnText(insns: readonly Insn[], pc: number): string {
       if (op === JmpOp.JCOND) return `may_goto pc${signed(insn.off)}`;
       const r = cls === Class.JMP ? 'r' : 'w';
       const rhs = x ? `${r}${insn.src}` : `0x${(insn.imm >>> 0).toString(16)}`;
-      return `if ${r}${insn.dst} ${JMP_SYMBOLS.get(op) ?? '?'} ${rhs} goto pc${signed(insn.off)}`;
+      return `if ${r}${insn.dst} ${JMP_OPERATORS.get(op) ?? '?'} ${rhs} goto pc${signed(insn.off)}`;
     }
     case Class.LD: {
       if ((insn.op & MODE_MASK) === Mode.IMM) {
@@ -112,7 +84,7 @@ export function insnText(insns: readonly Insn[], pc: number): string {
       const fetch = (insn.imm & AtomicOp.FETCH) !== 0;
       if (insn.imm === AtomicOp.XCHG) return `r${insn.src} = atomic_xchg(${mem}, r${insn.src})`;
       if (insn.imm === AtomicOp.CMPXCHG) return `r0 = atomic_cmpxchg(${mem}, r0, r${insn.src})`;
-      const sym = ALU_SYMBOLS.get(a) ?? '?=';
+      const sym = aluSymbol(a);
       return fetch ? `r${insn.src} = atomic_fetch_${sym.slice(0, -1)}(${mem}, r${insn.src})` : `lock ${mem} ${sym} r${insn.src}`;
     }
     default:

@@ -101,22 +101,21 @@ function helperResult(result: unknown, id: number, pc: number): bigint {
     }
     return BigInt.asUintN(64, BigInt(result));
   }
-  if (typeof result === 'bigint') return BigInt.asUintN(64, result);
+  if (typeof result === 'bigint') return result >= 0n && result <= 0xffff_ffff_ffff_ffffn ? result : BigInt.asUintN(64, result);
   throw new RuntimeError(`helper ${id} returned ${typeof result}, expected a bigint or number at pc ${pc}`, pc, 'helper');
 }
 
-function callHelper(env: ExecEnv, id: number, pc: number, args: readonly bigint[]): bigint {
+/** An i64 argument (signed as wasm hands it over) as the unsigned value helpers take. */
+function unsigned(value: bigint): bigint {
+  return value < 0n ? BigInt.asUintN(64, value) : value;
+}
+
+function callHelper(env: ExecEnv, id: number, pc: number, a1: bigint, a2: bigint, a3: bigint, a4: bigint, a5: bigint): bigint {
   const fn = env.helpers.get(id);
   if (fn === undefined) throw new RuntimeError(`helper ${id} is not registered at pc ${pc}`, pc, 'helper');
   let result: unknown;
   try {
-    result = fn(
-      BigInt.asUintN(64, args[0] ?? 0n),
-      BigInt.asUintN(64, args[1] ?? 0n),
-      BigInt.asUintN(64, args[2] ?? 0n),
-      BigInt.asUintN(64, args[3] ?? 0n),
-      BigInt.asUintN(64, args[4] ?? 0n),
-    );
+    result = fn(unsigned(a1), unsigned(a2), unsigned(a3), unsigned(a4), unsigned(a5));
   } catch (error) {
     throw new RuntimeError(`helper ${id} failed at pc ${pc}: ${describe(error)}`, pc, 'helper', { cause: error });
   }
@@ -133,14 +132,14 @@ export function createFunctionImports(env: ExecEnv): Record<string, (...args: ne
       throw trapError(pc, kind, size, base, off);
     },
     [HELPER_IMPORT]: (id: number, pc: number, a1: bigint, a2: bigint, a3: bigint, a4: bigint, a5: bigint): bigint =>
-      callHelper(env, id, pc, [a1, a2, a3, a4, a5]),
+      callHelper(env, id, pc, a1, a2, a3, a4, a5),
     [CALLX_IMPORT]: (pc: number, reg: number, value: bigint, a1: bigint, a2: bigint, a3: bigint, a4: bigint, a5: bigint): bigint => {
       const target = BigInt.asUintN(64, value);
       const id = Number(target);
       if (target >= 2n ** 32n || !env.helpers.has(id)) {
         throw new RuntimeError(`callx to unknown helper id ${target} in r${reg} at pc ${pc}`, pc, 'callx');
       }
-      return callHelper(env, id, pc, [a1, a2, a3, a4, a5]);
+      return callHelper(env, id, pc, a1, a2, a3, a4, a5);
     },
     [ABORT_ZERO_IMPORT]: (): never => {
       throw ABORT_ZERO;

@@ -249,7 +249,7 @@ export class ObjectRuntime {
           checks.push((a) => {
             const map = registry.byAddress(u32(a[0]!));
             if (map === undefined) return; // the helper itself rejects a bad map pointer
-            checkRange(env, id, i, a[i]!, BigInt(kind === 'ARG_PTR_TO_MAP_KEY' ? map.keySize : map.valueSize));
+            checkRangeOf(env, id, i, a[i]!, kind === 'ARG_PTR_TO_MAP_KEY' ? map.keySize : map.valueSize);
           });
           break;
         case 'ARG_ANYTHING':
@@ -295,9 +295,15 @@ export class ObjectRuntime {
       };
     }
     if (checks.length === 0 && !usesContext) return fn;
+    // one argument array per helper, refilled at each call (helpers do not re-enter themselves)
+    const a: bigint[] = [0n, 0n, 0n, 0n, 0n];
     return (r1, r2, r3, r4, r5) => {
       if (checks.length > 0) {
-        const a = [r1, r2, r3, r4, r5];
+        a[0] = r1;
+        a[1] = r2;
+        a[2] = r3;
+        a[3] = r4;
+        a[4] = r5;
         for (const check of checks) check(a);
       }
       if (!usesContext) return fn(r1, r2, r3, r4, r5);
@@ -315,6 +321,13 @@ function checkRange(env: ExecEnv, id: number, argument: number, pointer: bigint,
   if (pointer >= 0x1_0000_0000n || size >= 0x1_0000_0000n || !env.isAccessible(Number(pointer), Number(size))) {
     throw new RuntimeError(`helper ${id}: argument r${argument + 1} (${size} bytes at 0x${pointer.toString(16)}) is outside the program's memory`, -1, 'out-of-bounds');
   }
+}
+
+/** checkRange for a size known as a number (map key and value sizes): no bigint on the passing path. */
+function checkRangeOf(env: ExecEnv, id: number, argument: number, pointer: bigint, size: number): void {
+  if (size === 0) return;
+  if (pointer < 0x1_0000_0000n && env.isAccessible(Number(pointer), size)) return;
+  checkRange(env, id, argument, pointer, BigInt(size));
 }
 
 /** The LD_ABS/LD_IND helper of one size: the big-endian packet bytes at s32(r2), or -1 (u64) when out of bounds. */

@@ -122,7 +122,8 @@ export function toU64(value: number): bigint {
 
 /** The low 32 bits of a register as a linear-memory address or u32 argument. */
 export function u32(value: bigint): number {
-  return Number(value & 0xffff_ffffn);
+  // the common case (a value already below 2^32) without allocating a bigint
+  return value >= 0n && value <= 0xffff_ffffn ? Number(value) : Number(value & 0xffff_ffffn);
 }
 
 /** The low 32 bits of a register as a signed int argument. */

@@ -78,6 +78,25 @@ const loopInCallee = prog(
   exit(),
 );
 
+/**
+ * A loop (back-edge at pc 4, 2 taken) around three calls of a function whose loop takes 1 back-edge
+ * (pc 9) per call: 5 in all, in the order 9, 4, 9, 4, 9; r0 = 6. Both the caller's and the callee's
+ * count live in wasm locals, handed over through the global around each call.
+ */
+const loopAroundLoop = prog(
+  mov(0, 0),
+  mov(6, 3),
+  callLocal(3),
+  alu64(AluOp.SUB, 6, 1),
+  jmp(JmpOp.JNE, 6, 0, -3),
+  exit(),
+  mov(1, 2),
+  alu64(AluOp.ADD, 0, 1),
+  alu64(AluOp.SUB, 1, 1),
+  jmp(JmpOp.JNE, 1, 0, -3),
+  exit(),
+);
+
 /** Two loops in a row, 3 back-edges each (pcs 4 and 8): r0 = 8. */
 const twoLoops = prog(
   mov(0, 0),
@@ -117,6 +136,9 @@ const cases: Case[] = [
   { name: 'ja32 back-edge within the budget', insns: whileLoop(makeInsn(Opcode.JA32, 0, 0, 0, -3)), budget: 5, want: { r0: 5n } },
   { name: 'loops in a callee count across calls', insns: loopInCallee, budget: 4, want: { r0: 6n } },
   { name: 'loops in a callee stop in the second call', insns: loopInCallee, budget: 3, want: exhausted(3, 7) },
+  { name: 'a loop around calls of a looping callee: within the budget', insns: loopAroundLoop, budget: 5, want: { r0: 6n } },
+  { name: 'a loop around calls of a looping callee: the callee overspends', insns: loopAroundLoop, budget: 4, want: exhausted(4, 9) },
+  { name: 'a loop around calls of a looping callee: the caller overspends', insns: loopAroundLoop, budget: 3, want: exhausted(3, 4) },
   { name: 'two loops share the budget', insns: twoLoops, budget: 6, want: { r0: 8n } },
   { name: 'two loops: the second (jmp32) overspends', insns: twoLoops, budget: 5, want: exhausted(5, 8) },
   { name: 'two loops: the first overspends', insns: twoLoops, budget: 2, want: exhausted(2, 4) },

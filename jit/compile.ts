@@ -240,7 +240,7 @@ class ProgramLowering {
 
   /** A LowerContext for instructions of a function whose locals `fb` owns. */
   private context(fb: FunctionBuilder, depth: () => ExpressionRef, start: number, end: number): LowerContext {
-    const { b, mod, plan, program } = this;
+    const { b, plan, program } = this;
     // only code with a backward jump counts; the rest leaves the LOOP_BUDGET global alone
     const counts = loopBudgetOf(program) > 0 && hasBackwardJump(program.insns, start, end);
     const keyIndex = (pc: number): number => (plan === undefined ? -1 : (plan.keyIndex[pc] ?? -1));
@@ -254,12 +254,12 @@ class ProgramLowering {
       immI64: (pc) => {
         const k = keyIndex(pc);
         if (k < 0 || plan === undefined) return fb.i64(immediateValue(program.insns, pc));
-        return mod.i64.xor(fb.i64(plan.blinded[pc] ?? 0n), fb.get(fb.keyLocal(k), b.i64));
+        return fb.get(fb.unblindedLocal('i64', k, plan.blinded[pc] ?? 0n), b.i64);
       },
       immI32: (pc) => {
         const k = keyIndex(pc);
         if (k < 0 || plan === undefined) return fb.i32(program.insns[pc]?.imm ?? 0);
-        return mod.i32.xor(fb.i32(Number(BigInt.asIntN(32, plan.blinded[pc] ?? 0n))), mod.i32.wrap(fb.get(fb.keyLocal(k), b.i64)));
+        return fb.get(fb.unblindedLocal('i32', k, plan.blinded[pc] ?? 0n), b.i32);
       },
       immValue: (pc) => immediateValue(program.insns, pc),
       functionName: (pc) => {

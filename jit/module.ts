@@ -114,9 +114,40 @@ export class FunctionBuilder {
     return local;
   }
 
-  /** Statements that load every key used so far into its local (`global` names key `index`). */
+  /** (type, key index, blinded value) -> the local holding the unblinded constant, and its init */
+  private readonly unblinded = new Map<string, { local: number; init: () => ExpressionRef }>();
+
+  /**
+   * A local that holds `blinded ^ key[index]` (the program's immediate), computed once in the
+   * prologue rather than at every use: the binary still holds only the blinded value and the key
+   * stays an import, but a loop no longer pays an xor (and a key reload) per blinded immediate.
+   */
+  unblindedLocal(type: 'i64' | 'i32', index: number, blinded: bigint): number {
+    const id = `${type}:${index}:${blinded}`;
+    let entry = this.unblinded.get(id);
+    if (entry === undefined) {
+      const key = this.keyLocal(index);
+      const local = this.addLocal(type === 'i64' ? this.b.i64 : this.b.i32);
+      const { mod, b } = this;
+      const init =
+        type === 'i64'
+          ? (): ExpressionRef => mod.local.set(local, mod.i64.xor(this.i64(blinded), mod.local.get(key, b.i64)))
+          : (): ExpressionRef => mod.local.set(local, mod.i32.xor(this.i32(Number(BigInt.asIntN(32, blinded))), mod.i32.wrap(mod.local.get(key, b.i64))));
+      entry = { local, init };
+      this.unblinded.set(id, entry);
+    }
+    return entry.local;
+  }
+
+  /**
+   * Statements that load every key used so far into its local (`global` names key `index`), then
+   * compute every unblinded constant from them.
+   */
   loadKeys(global: (index: number) => string): ExpressionRef[] {
-    return [...this.keyLocals].map(([index, local]) => this.mod.local.set(local, this.mod.global.get(global(index), this.b.i64)));
+    return [
+      ...[...this.keyLocals].map(([index, local]) => this.mod.local.set(local, this.mod.global.get(global(index), this.b.i64))),
+      ...[...this.unblinded.values()].map((entry) => entry.init()),
+    ];
   }
 
   /** Adds a local of `type` and returns its index. */

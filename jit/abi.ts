@@ -7,6 +7,8 @@
  *   import env.memory            the ExecEnv's AddressSpace memory (eBPF pointers are its addresses)
  *   import env.trap              (pc i32, kind i32, size i32, base i64, off i32) -> never returns
  *   import env.helper            (id i32, pc i32, r1..r5 i64) -> i64
+ *   import env.helper_<id>       (pc i32, r1..rN i32) -> i32: ExecEnv.fastHelpers' variant of helper id
+ *                                (N its arity), called only when r1..rN fit in 32 bits
  *   import env.callx             (pc i32, reg i32, value i64, r1..r5 i64) -> i64
  *   import env.abort_zero        () -> never returns: ends the run with r0 = 0 (legacy packet loads)
  *   import keys.k<i>             immutable i64 globals: constant-blinding keys
@@ -14,7 +16,7 @@
  */
 import { RuntimeError } from '../src/errors.js';
 import { MAX_CALL_DEPTH } from '../src/isa/registers.js';
-import type { ExecEnv } from '../runtime/env.js';
+import type { ExecEnv, FastHelperEntry } from '../runtime/env.js';
 
 /** Module name of every function and memory import. */
 export const IMPORT_MODULE = 'env';
@@ -26,6 +28,10 @@ export const MEMORY_IMPORT = 'memory';
 export const TRAP_IMPORT = 'trap';
 /** Import name of the helper dispatcher. */
 export const HELPER_IMPORT = 'helper';
+/** Import name of the number-typed variant of helper `id` (see ExecEnv.fastHelpers). */
+export function fastHelperImportName(id: number): string {
+  return `${HELPER_IMPORT}_${id}`;
+}
 /** Import name of the callx dispatcher. */
 export const CALLX_IMPORT = 'callx';
 /** Import name of the "end the run with 0" function. */
@@ -125,9 +131,27 @@ function callHelper(env: ExecEnv, id: number, pc: number, a1: bigint, a2: bigint
   return helperResult(result, id, pc);
 }
 
+/** The import of a fast helper: errors and tail-call stops exactly as callHelper reports them. */
+function fastHelperImport(env: ExecEnv, id: number, entry: FastHelperEntry): (pc: number, a1: number, a2: number, a3: number, a4: number, a5: number) => number {
+  const fn = entry.fn;
+  return (pc, a1, a2, a3, a4, a5) => {
+    let result: number;
+    try {
+      result = fn(a1, a2, a3, a4, a5);
+    } catch (error) {
+      throw new RuntimeError(`helper ${id} failed at pc ${pc}: ${describe(error)}`, pc, 'helper', { cause: error });
+    }
+    if (env.stopRequested) throw ABORT_ZERO;
+    return result;
+  };
+}
+
 /** The JavaScript functions a generated module imports from `env`, bound to one ExecEnv. */
 export function createFunctionImports(env: ExecEnv): Record<string, (...args: never[]) => unknown> {
+  const fast: Record<string, (...args: never[]) => unknown> = {};
+  for (const [id, entry] of env.fastHelpers) fast[fastHelperImportName(id)] = fastHelperImport(env, id, entry);
   return {
+    ...fast,
     [TRAP_IMPORT]: (pc: number, kind: number, size: number, base: bigint, off: number): never => {
       throw trapError(pc, kind, size, base, off);
     },

@@ -13,12 +13,13 @@ import { FP, STACK_SIZE } from '../src/isa/registers.js';
 import { opcodeInfo } from '../src/isa/table.js';
 import { loopBudgetOf, type VerifiedProgram } from '../src/verifier/program.js';
 import { planBlinding, type BlindingPlan } from '../runtime/blinding.js';
-import type { ExecEnv } from '../runtime/env.js';
+import type { ExecEnv, FastHelperEntry } from '../runtime/env.js';
 import {
   ABORT_ZERO,
   ABORT_ZERO_IMPORT,
   CALLX_IMPORT,
   createFunctionImports,
+  fastHelperImportName,
   HELPER_IMPORT,
   IMPORT_MODULE,
   KEY_MODULE,
@@ -129,7 +130,7 @@ function buildModule(b: Binaryen, program: VerifiedProgram, env: ExecEnv, plan: 
   const mod = new b.Module();
   try {
     mod.setFeatures(b.Features.MVP | b.Features.SignExt | b.Features.MutableGlobals);
-    declareImports(b, mod, plan);
+    declareImports(b, mod, env, plan);
     mod.addGlobal(Globals.BUDGET, b.i32, true, mod.i32.const(0));
     if (loopBudget > 0) mod.addGlobal(Globals.LOOP_BUDGET, b.i64, true, mod.i64.const(0n));
     mod.addGlobal(Globals.INPUT_START, b.i64, true, mod.i64.const(0n));
@@ -159,12 +160,23 @@ function buildModule(b: Binaryen, program: VerifiedProgram, env: ExecEnv, plan: 
   }
 }
 
-function declareImports(b: Binaryen, mod: WasmModule, plan: BlindingPlan | undefined): void {
+/** The fast helper variant the JIT may call for helper `id`: only while env.helpers still holds its generic helper. */
+function usableFastHelper(env: ExecEnv, id: number): FastHelperEntry | undefined {
+  const entry = env.fastHelpers.get(id);
+  return entry !== undefined && env.helpers.get(id) === entry.generic ? entry : undefined;
+}
+
+function declareImports(b: Binaryen, mod: WasmModule, env: ExecEnv, plan: BlindingPlan | undefined): void {
   mod.addMemoryImport('memory', IMPORT_MODULE, MEMORY_IMPORT);
   mod.addFunctionImport(TRAP_IMPORT, IMPORT_MODULE, TRAP_IMPORT, b.createType([b.i32, b.i32, b.i32, b.i64, b.i32]), b.none);
   mod.addFunctionImport(HELPER_IMPORT, IMPORT_MODULE, HELPER_IMPORT, b.createType([b.i32, b.i32, b.i64, b.i64, b.i64, b.i64, b.i64]), b.i64);
   mod.addFunctionImport(CALLX_IMPORT, IMPORT_MODULE, CALLX_IMPORT, b.createType([b.i32, b.i32, b.i64, b.i64, b.i64, b.i64, b.i64, b.i64]), b.i64);
   mod.addFunctionImport(ABORT_ZERO_IMPORT, IMPORT_MODULE, ABORT_ZERO_IMPORT, b.none, b.none);
+  for (const [id, entry] of env.fastHelpers) {
+    if (usableFastHelper(env, id) === undefined) continue;
+    const name = fastHelperImportName(id);
+    mod.addFunctionImport(name, IMPORT_MODULE, name, b.createType(new Array<number>(1 + entry.arity).fill(b.i32)), b.i32);
+  }
   if (plan !== undefined) {
     for (let i = 0; i < plan.keys.length; i++) {
       mod.addGlobalImport(keyImportName(i), KEY_MODULE, keyImportName(i), b.i64, false);
@@ -262,6 +274,7 @@ class ProgramLowering {
         return fb.get(fb.unblindedLocal('i32', k, plan.blinded[pc] ?? 0n), b.i32);
       },
       immValue: (pc) => immediateValue(program.insns, pc),
+      fastHelper: (id) => usableFastHelper(this.env, id),
       functionName: (pc) => {
         const index = this.functionIndex.get(pc);
         if (index === undefined) throw new JitError(`local call to pc ${pc}, which starts no function`, pc);

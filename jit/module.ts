@@ -6,6 +6,7 @@
  */
 import type binaryenNamespace from 'binaryen';
 import { JitError } from '../src/errors.js';
+import type { FastHelperEntry } from '../runtime/env.js';
 
 /** The binaryen namespace object (runtime constants such as `i64`, `Relooper`, `Features`). */
 export type Binaryen = typeof binaryenNamespace;
@@ -263,4 +264,6 @@ export interface LowerContext {
   immValue(pc: number): bigint;
   /** wasm function name of the eBPF function starting at `pc` */
   functionName(pc: number): string;
+  /** the fast variant of helper `id` the module imports (jit/abi.ts fastHelperImportName), if any */
+  fastHelper(id: number): FastHelperEntry | undefined;
 }

@@ -65,6 +65,18 @@ export function sizeSlot(size: 1 | 2 | 4 | 8): number {
 /** A helper as users write it: five bigint arguments (unsigned 64-bit), a bigint or number result. */
 export type HelperFn = (r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint) => bigint | number;
 
+/**
+ * A number-typed variant of a helper (see runtime/helpers/fast.ts): the JIT calls `fn` with the low
+ * 32 bits of r1..r`arity` (as i32) when their upper 32 bits are all zero, and widens its i32 result as
+ * `result` says; it must then give exactly what `generic` (the helper's entry in ExecEnv.helpers) gives.
+ */
+export interface FastHelperEntry {
+  readonly fn: (r1: number, r2: number, r3: number, r4: number, r5: number) => number;
+  readonly arity: number;
+  readonly result: 'pointer' | 'unsigned' | 'signed';
+  readonly generic: HelperFn;
+}
+
 /** A half-open address range [start, end). */
 export interface Region {
   start: number;
@@ -78,6 +90,8 @@ export class ExecEnv {
   readonly stack: Readonly<Region>;
   /** helper id -> implementation */
   readonly helpers: Map<number, HelperFn>;
+  /** helper id -> number-typed variant; used by the JIT only while helpers.get(id) is its `generic` */
+  readonly fastHelpers = new Map<number, FastHelperEntry>();
   /**
    * the raw program type's input memory for the current run (empty when there is none), set by
    * setInput; assigning its start or end directly also updates the check block

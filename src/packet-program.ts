@@ -28,6 +28,7 @@ import { type DataflowStats, type MapInfo, verifyDataflow } from './verifier/dat
 import { DEFAULT_LOOP_BUDGET, type ProgramType, type VerifiedProgram } from './verifier/program.js';
 import { type ContextInput, type ContextProgramType, PacketContext } from '../runtime/context.js';
 import { ExecEnv, type HelperFn } from '../runtime/env.js';
+import { createFastHelpers, FAST_HELPERS, type FastHelper } from '../runtime/helpers/fast.js';
 import { createKernelHelpers, HelperId } from '../runtime/helpers/kernel.js';
 import { helperProto } from '../runtime/helpers/prototypes.js';
 import { HelperRuntime, type KernelHelper, type RedirectTarget, s32, toU64, u32 } from '../runtime/helpers/runtime.js';
@@ -208,13 +209,58 @@ export class ObjectRuntime {
     const helpers = this.env.helpers;
     for (const [id, fn] of createKernelHelpers(this.rt)) helpers.set(id, this.guardHelper(id, fn));
     for (const size of [1, 2, 4]) helpers.set(LEGACY_LOAD_HELPER + size, this.guardHelper(-1, legacyLoad(this.rt, size)));
+    this.installFastHelpers();
     if (user === undefined) return;
     for (const [key, fn] of Object.entries(user)) {
       const id = Number(key);
       if (!/^\d+$/.test(key) || !Number.isSafeInteger(id) || id > 0x7fff_ffff) throw new UsageError(`helper id '${key}' is not an integer in 0..${0x7fff_ffff}`);
       if (typeof fn !== 'function') throw new UsageError(`helper ${id} is not a function`);
       helpers.set(id, fn);
+      this.env.fastHelpers.delete(id);
       this.hasUserHelpers = true;
+    }
+  }
+
+  /**
+   * Registers the number-typed variants of runtime/helpers/fast.ts for the JIT (ExecEnv.fastHelpers),
+   * with the same argument guards as guardHelper, for the helpers whose guards only check map keys and
+   * values (the ring buffer commit helpers keep their shadow bookkeeping on the bigint path).
+   */
+  private installFastHelpers(): void {
+    const env = this.env;
+    const registry = this.registry;
+    for (const [id, fn] of createFastHelpers(this.rt)) {
+      const generic = env.helpers.get(id);
+      const proto = helperProto(id);
+      const info = FAST_HELPERS[id];
+      if (generic === undefined || proto === undefined || info === undefined) continue;
+      if (id === HelperId.ringbuf_submit || id === HelperId.ringbuf_discard) continue;
+      const checks: ((a1: number, a2: number) => void)[] = [];
+      let supported = true;
+      proto.args.forEach((kind, i) => {
+        if (kind === 'ARG_ANYTHING' || kind === 'ARG_CONST_MAP_PTR') return;
+        if (i === 1 && (kind === 'ARG_PTR_TO_MAP_KEY' || kind === 'ARG_PTR_TO_MAP_VALUE' || kind === 'ARG_PTR_TO_UNINIT_MAP_VALUE')) {
+          checks.push((a1, a2) => {
+            const map = registry.byAddress(a1 >>> 0);
+            if (map === undefined) return; // the helper itself rejects a bad map pointer
+            const size = kind === 'ARG_PTR_TO_MAP_KEY' ? map.keySize : map.valueSize;
+            if (size === 0 || env.isAccessible(a2 >>> 0, size)) return;
+            checkRange(env, id, i, BigInt(a2 >>> 0), BigInt(size));
+          });
+          return;
+        }
+        supported = false;
+      });
+      if (!supported) continue;
+      const check = checks[0];
+      const guarded: FastHelper =
+        check === undefined
+          ? fn
+          : (r1, r2, r3, r4, r5) => {
+              check(r1, r2);
+              return fn(r1, r2, r3, r4, r5);
+            };
+      env.fastHelpers.set(id, { fn: guarded, arity: proto.args.length, result: info.result, generic });
     }
   }
 
